@@ -1,0 +1,3 @@
+from kubectl_prism.cli import main
+
+main()

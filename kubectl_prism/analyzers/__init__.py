@@ -1,0 +1,81 @@
+"""Rule-based analyzers: pure functions from a Snapshot to Findings (DESIGN §5).
+
+Each area lives in its own small module and registers its analyzers with `@analyzer(...)`, declaring
+the rules (id, severity, one-line description) it can emit. Analyzers never call the API, never call
+AI and never print.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from kubectl_prism.findings import SEVERITY_ORDER, Finding, Severity
+from kubectl_prism.snapshot import Snapshot
+
+AnalyzerFn = Callable[[Snapshot], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity  # the usual severity; a finding may state its own
+    description: str
+
+
+@dataclass(frozen=True)
+class AnalyzerSpec:
+    name: str
+    rules: tuple[Rule, ...]
+    run: AnalyzerFn
+
+
+_REGISTRY: dict[str, AnalyzerSpec] = {}
+
+# Modules that register analyzers; imported on first use so `--help` stays fast.
+_MODULES = (
+    "pods", "workloads", "networking", "storage", "nodes", "autoscaling", "policy", "config_refs",
+    "webhooks",
+)
+
+
+def analyzer(name: str, *rules: Rule) -> Callable[[AnalyzerFn], AnalyzerFn]:
+    def register(fn: AnalyzerFn) -> AnalyzerFn:
+        if name in _REGISTRY:
+            raise ValueError(f"analyzer {name} registered twice")
+        _REGISTRY[name] = AnalyzerSpec(name, rules, fn)
+        return fn
+
+    return register
+
+
+def _load() -> dict[str, AnalyzerSpec]:
+    for module in _MODULES:
+        try:
+            importlib.import_module(f"{__name__}.{module}")
+        except ModuleNotFoundError as err:
+            if err.name != f"{__name__}.{module}":
+                raise
+    return _REGISTRY
+
+
+def registered() -> list[AnalyzerSpec]:
+    return list(_load().values())
+
+
+def all_rules() -> list[Rule]:
+    return [rule for spec in registered() for rule in spec.rules]
+
+
+def run_analyzers(snapshot: Snapshot, only: set[str] | None = None) -> list[Finding]:
+    """Run every (or the named) analyzer and return findings, most severe first."""
+    findings: list[Finding] = []
+    for spec in registered():
+        if only is None or spec.name in only:
+            findings.extend(spec.run(snapshot))
+    rank = {sev: i for i, sev in enumerate(SEVERITY_ORDER)}
+    findings.sort(
+        key=lambda f: (rank[f.severity], f.object.namespace or "", f.object.kind, f.object.name, f.id)
+    )
+    return findings

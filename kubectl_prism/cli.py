@@ -1,0 +1,78 @@
+"""Entry point: registers the commands and turns expected failures into one line and an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from typer.exceptions import TyperException
+
+from kubectl_prism.commands import agent, ai, ask, audit, auth, context, diagnose, explain, fix, mcp, report
+from kubectl_prism.commands import version as version_cmd
+from kubectl_prism.errors import ExitCode, PrismError
+
+app = typer.Typer(
+    name="prism",
+    help="An AI copilot for Kubernetes that stays fully useful without AI.\n\n"
+    "Diagnoses workloads with rule-based analyzers; explains them with your own AI provider only when "
+    "you opt in, and only after redaction.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+app.command("diagnose")(diagnose.diagnose)
+app.command("explain")(explain.explain)
+app.command("ask")(ask.ask)
+app.command("report")(report.report)
+app.command("fix")(fix.fix)
+app.command("context")(context.context)
+app.add_typer(ai.app, name="ai")
+app.add_typer(auth.app, name="auth")
+app.add_typer(agent.app, name="agent")
+app.add_typer(mcp.app, name="mcp")
+app.command("audit")(audit.audit)
+app.command("version")(version_cmd.version)
+
+# Exit code for a bug in prism itself (sysexits' EX_SOFTWARE), kept apart from the documented codes.
+INTERNAL_ERROR = 70
+
+
+def _prog_name(argv0: str) -> str:
+    base = os.path.basename(argv0)
+    return "kubectl prism" if base.startswith("kubectl-prism") else "prism"
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    verbose = any(a in ("-v", "--verbose") for a in args)
+    try:
+        code = app(args=args, prog_name=_prog_name(sys.argv[0]), standalone_mode=False)
+    except PrismError as err:
+        _fail(err.line(), int(err.exit_code), verbose)
+    except TyperException as err:  # typer's own usage errors: bad flag, unknown command, ...
+        show = getattr(err, "show", None)
+        show() if show else print(f"error: {err.format_message()}", file=sys.stderr)
+        # A bare `kubectl prism` shows the help, like kubectl does, and that is not an error.
+        sys.exit(0 if type(err).__name__ == "NoArgsIsHelpError" else err.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
+        _fail("interrupted", int(ExitCode.INTERRUPTED), verbose=False)
+    except BrokenPipeError:
+        # `prism diagnose -A | head`: the reader left; say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except Exception as err:
+        _fail(f"internal error: {err.__class__.__name__}: {err} (rerun with -v for details)", INTERNAL_ERROR,
+              verbose)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(line: str, code: int, verbose: bool) -> None:
+    if verbose and sys.exc_info()[0] is not None:
+        import traceback
+
+        traceback.print_exc()
+    print(f"error: {line}", file=sys.stderr)
+    sys.exit(code)

@@ -1,0 +1,15 @@
+"""`kubectl prism mcp ...`."""
+
+from __future__ import annotations
+
+import typer
+
+from kubectl_prism.commands._stub import not_yet
+
+app = typer.Typer(help="Not yet implemented.", no_args_is_help=True)
+
+
+@app.command("status")
+def status() -> None:
+    """Not yet implemented."""
+    not_yet("mcp status")

@@ -1,0 +1,106 @@
+"""The global flags of DESIGN §2, defined once and added to every command that talks to a cluster.
+
+kubectl passes no flags through to a plugin, so prism parses `--kubeconfig`, `--context`, `-n`, `-A`,
+`--snapshot`, `-o`, `--no-color` and `-v` itself. They are accepted anywhere after the command name,
+as kubectl users type them (`kubectl prism diagnose pod/x -n shop -o json`).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    yaml = "yaml"
+    markdown = "markdown"
+
+
+@dataclass(frozen=True)
+class GlobalOptions:
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
+    all_namespaces: bool = False
+    snapshot: Path | None = None
+    output: OutputFormat = OutputFormat.text
+    no_color: bool = False
+    verbose: bool = False
+
+
+_GLOBAL_PARAMS = [
+    inspect.Parameter(
+        "kubeconfig", inspect.Parameter.KEYWORD_ONLY, default=None,
+        annotation=Annotated[str | None, typer.Option(
+            "--kubeconfig", help="Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).",
+            rich_help_panel="Global flags")],
+    ),
+    inspect.Parameter(
+        "context", inspect.Parameter.KEYWORD_ONLY, default=None,
+        annotation=Annotated[str | None, typer.Option(
+            "--context", help="The kubeconfig context to use.", rich_help_panel="Global flags")],
+    ),
+    inspect.Parameter(
+        "namespace", inspect.Parameter.KEYWORD_ONLY, default=None,
+        annotation=Annotated[str | None, typer.Option(
+            "--namespace", "-n", help="Namespace scope (default: the context's namespace).",
+            rich_help_panel="Global flags")],
+    ),
+    inspect.Parameter(
+        "all_namespaces", inspect.Parameter.KEYWORD_ONLY, default=False,
+        annotation=Annotated[bool, typer.Option(
+            "--all-namespaces", "-A", help="Look across all namespaces.", rich_help_panel="Global flags")],
+    ),
+    inspect.Parameter(
+        "snapshot", inspect.Parameter.KEYWORD_ONLY, default=None,
+        annotation=Annotated[Path | None, typer.Option(
+            "--snapshot", help="Analyze saved files (e.g. `kubectl cluster-info dump` output) offline.",
+            rich_help_panel="Global flags")],
+    ),
+    inspect.Parameter(
+        "output", inspect.Parameter.KEYWORD_ONLY, default=OutputFormat.text,
+        annotation=Annotated[OutputFormat, typer.Option(
+            "--output", "-o", help="Output format.", rich_help_panel="Global flags")],
+    ),
+    inspect.Parameter(
+        "no_color", inspect.Parameter.KEYWORD_ONLY, default=False,
+        annotation=Annotated[bool, typer.Option(
+            "--no-color", help="Plain output without colour.", rich_help_panel="Global flags")],
+    ),
+    inspect.Parameter(
+        "verbose", inspect.Parameter.KEYWORD_ONLY, default=False,
+        annotation=Annotated[bool, typer.Option(
+            "--verbose", "-v", help="Show tracebacks and debug details on errors.",
+            rich_help_panel="Global flags")],
+    ),
+]
+_GLOBAL_NAMES = [p.name for p in _GLOBAL_PARAMS]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_global_options(func: F) -> F:
+    """Append the global flags to a command; the command receives them as `g: GlobalOptions`."""
+    sig = inspect.signature(func)
+    own = [p for p in sig.parameters.values() if p.name != "g"]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g = GlobalOptions(**{name: kwargs.pop(name) for name in _GLOBAL_NAMES})
+        if g.namespace and g.all_namespaces:
+            from kubectl_prism.errors import UsageError
+
+            raise UsageError("-n/--namespace and -A/--all-namespaces cannot be used together")
+        return func(*args, g=g, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=own + _GLOBAL_PARAMS)  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
