@@ -84,6 +84,10 @@ _GLOBAL_PARAMS = [
     ),
 ]
 _GLOBAL_NAMES = [p.name for p in _GLOBAL_PARAMS]
+# The long flag names, e.g. "--kubeconfig" (used by the man page to document them once).
+GLOBAL_FLAG_NAMES = frozenset(
+    "--" + name.replace("_", "-") for name in _GLOBAL_NAMES
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
