@@ -1,0 +1,1 @@
+"""Health reports (`kubectl prism report`): one model, rendered as Markdown, HTML or JSON."""
