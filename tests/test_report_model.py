@@ -16,62 +16,134 @@ from kubectl_prism.snapshot import Gap, Snapshot
 def node(name: str, ready: bool = True, cpu: str = "4", memory: str = "8Gi", **extra: object) -> dict:
     conditions = [{"type": "Ready", "status": "True" if ready else "Unknown"}]
     conditions += [{"type": c, "status": "True"} for c in extra.pop("pressure", [])]  # type: ignore[attr-defined]
-    return {"kind": "Node", "apiVersion": "v1", "metadata": {"name": name},
-            "spec": dict(extra), "status": {"allocatable": {"cpu": cpu, "memory": memory},
-                                            "conditions": conditions}}
+    return {
+        "kind": "Node",
+        "apiVersion": "v1",
+        "metadata": {"name": name},
+        "spec": dict(extra),
+        "status": {"allocatable": {"cpu": cpu, "memory": memory}, "conditions": conditions},
+    }
 
 
-def pod(ns: str, name: str, node_name: str, cpu: str, memory: str, phase: str = "Running",
-        restarts: int = 0) -> dict:
-    return {"kind": "Pod", "apiVersion": "v1", "metadata": {"name": name, "namespace": ns},
-            "spec": {"nodeName": node_name, "containers": [
-                {"name": "app", "resources": {"requests": {"cpu": cpu, "memory": memory},
-                                              "limits": {"cpu": cpu, "memory": memory}}}]},
-            "status": {"phase": phase, "containerStatuses": [
-                {"name": "app", "restartCount": restarts,
-                 "lastState": {"terminated": {"reason": "OOMKilled"}} if restarts else {}}]}}
+def pod(
+    ns: str, name: str, node_name: str, cpu: str, memory: str, phase: str = "Running", restarts: int = 0
+) -> dict:
+    return {
+        "kind": "Pod",
+        "apiVersion": "v1",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "nodeName": node_name,
+            "containers": [
+                {
+                    "name": "app",
+                    "resources": {
+                        "requests": {"cpu": cpu, "memory": memory},
+                        "limits": {"cpu": cpu, "memory": memory},
+                    },
+                }
+            ],
+        },
+        "status": {
+            "phase": phase,
+            "containerStatuses": [
+                {
+                    "name": "app",
+                    "restartCount": restarts,
+                    "lastState": {"terminated": {"reason": "OOMKilled"}} if restarts else {},
+                }
+            ],
+        },
+    }
 
 
 def deployment(ns: str, name: str, replicas: int, ready: int) -> dict:
-    return {"kind": "Deployment", "apiVersion": "apps/v1", "metadata": {"name": name, "namespace": ns},
-            "spec": {"replicas": replicas}, "status": {"readyReplicas": ready}}
+    return {
+        "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"replicas": replicas},
+        "status": {"readyReplicas": ready},
+    }
 
 
 @pytest.fixture
 def cluster() -> tuple[Snapshot, Diagnosis]:
     snap = Snapshot(source="snapshot", context="kind-dev")
-    snap.add_all([
-        node("node-a"), node("node-b", ready=False, pressure=["MemoryPressure"], unschedulable=True),
-        pod("shop", "api-1", "node-a", "500m", "1Gi", restarts=7),
-        pod("shop", "api-2", "node-a", "500m", "1Gi", restarts=3),
-        pod("shop", "web-1", "node-b", "1", "2Gi"),
-        pod("shop", "done-1", "node-a", "2", "2Gi", phase="Succeeded"),
-        deployment("shop", "api", 2, 0), deployment("shop", "web", 2, 1), deployment("shop", "idle", 0, 0),
-        {"kind": "Event", "apiVersion": "v1", "metadata": {"name": "e1", "namespace": "shop"}, "type": "Warning",
-         "reason": "BackOff", "message": "Back-off restarting | failed container", "count": 12,
-         "lastTimestamp": "2026-11-28T03:00:00Z", "involvedObject": {"kind": "Pod", "name": "api-1"}},
-        {"kind": "Event", "apiVersion": "v1", "metadata": {"name": "e2", "namespace": "shop"}, "type": "Normal",
-         "reason": "Pulled", "message": "ok", "involvedObject": {"kind": "Pod", "name": "web-1"}},
-        {"kind": "NodeMetrics", "apiVersion": "metrics.k8s.io/v1beta1", "metadata": {"name": "node-a"},
-         "usage": {"cpu": "250m", "memory": "1Gi"}},
-        {"kind": "PodMetrics", "apiVersion": "metrics.k8s.io/v1beta1",
-         "metadata": {"name": "api-1", "namespace": "shop"},
-         "containers": [{"name": "app", "usage": {"cpu": "10m", "memory": "64Mi"}}]},
-        {"kind": "PodMetrics", "apiVersion": "metrics.k8s.io/v1beta1",
-         "metadata": {"name": "web-1", "namespace": "shop"},
-         "containers": [{"name": "app", "usage": {"cpu": "1500m", "memory": "1Gi"}}]},
-    ])
+    snap.add_all(
+        [
+            node("node-a"),
+            node("node-b", ready=False, pressure=["MemoryPressure"], unschedulable=True),
+            pod("shop", "api-1", "node-a", "500m", "1Gi", restarts=7),
+            pod("shop", "api-2", "node-a", "500m", "1Gi", restarts=3),
+            pod("shop", "web-1", "node-b", "1", "2Gi"),
+            pod("shop", "done-1", "node-a", "2", "2Gi", phase="Succeeded"),
+            deployment("shop", "api", 2, 0),
+            deployment("shop", "web", 2, 1),
+            deployment("shop", "idle", 0, 0),
+            {
+                "kind": "Event",
+                "apiVersion": "v1",
+                "metadata": {"name": "e1", "namespace": "shop"},
+                "type": "Warning",
+                "reason": "BackOff",
+                "message": "Back-off restarting | failed container",
+                "count": 12,
+                "lastTimestamp": "2026-11-28T03:00:00Z",
+                "involvedObject": {"kind": "Pod", "name": "api-1"},
+            },
+            {
+                "kind": "Event",
+                "apiVersion": "v1",
+                "metadata": {"name": "e2", "namespace": "shop"},
+                "type": "Normal",
+                "reason": "Pulled",
+                "message": "ok",
+                "involvedObject": {"kind": "Pod", "name": "web-1"},
+            },
+            {
+                "kind": "NodeMetrics",
+                "apiVersion": "metrics.k8s.io/v1beta1",
+                "metadata": {"name": "node-a"},
+                "usage": {"cpu": "250m", "memory": "1Gi"},
+            },
+            {
+                "kind": "PodMetrics",
+                "apiVersion": "metrics.k8s.io/v1beta1",
+                "metadata": {"name": "api-1", "namespace": "shop"},
+                "containers": [{"name": "app", "usage": {"cpu": "10m", "memory": "64Mi"}}],
+            },
+            {
+                "kind": "PodMetrics",
+                "apiVersion": "metrics.k8s.io/v1beta1",
+                "metadata": {"name": "web-1", "namespace": "shop"},
+                "containers": [{"name": "app", "usage": {"cpu": "1500m", "memory": "1Gi"}}],
+            },
+        ]
+    )
     snap.add_gap("pods/log", "shop", "forbidden")
     finding = Finding(
-        id="pod-oom-killed", severity=Severity.CRITICAL, title="Deployment api: 2/2 pods OOM-killed (limit 1Gi)",
-        object=ObjectRef("Pod", "api-1", "shop"), owner=ObjectRef("Deployment", "api", "shop"),
-        reason="OOMKilled", evidence=["lastState.terminated.reason=OOMKilled exitCode=137"],
-        remediation=[Remediation("Raise the memory limit",
-                                 "kubectl -n shop set resources deployment/api -c app --limits=memory=2Gi")],
+        id="pod-oom-killed",
+        severity=Severity.CRITICAL,
+        title="Deployment api: 2/2 pods OOM-killed (limit 1Gi)",
+        object=ObjectRef("Pod", "api-1", "shop"),
+        owner=ObjectRef("Deployment", "api", "shop"),
+        reason="OOMKilled",
+        evidence=["lastState.terminated.reason=OOMKilled exitCode=137"],
+        remediation=[
+            Remediation(
+                "Raise the memory limit",
+                "kubectl -n shop set resources deployment/api -c app --limits=memory=2Gi",
+            )
+        ],
         affected=[ObjectRef("Pod", "api-1", "shop"), ObjectRef("Pod", "api-2", "shop")],
     )
-    warning = Finding(id="node-not-ready", severity=Severity.WARNING, title="Node node-b is NotReady <b>",
-                      object=ObjectRef("Node", "node-b"))
+    warning = Finding(
+        id="node-not-ready",
+        severity=Severity.WARNING,
+        title="Node node-b is NotReady <b>",
+        object=ObjectRef("Node", "node-b"),
+    )
     diagnosis = Diagnosis(Scope("kind-dev", None, None, "snapshot"), [finding, warning], list(snap.gaps))
     return snap, diagnosis
 
@@ -130,8 +202,16 @@ def test_html_is_self_contained_and_charts_match_the_data(cluster: tuple[Snapsho
 def test_markdown_tables_and_details(cluster: tuple[Snapshot, Diagnosis]) -> None:
     md = render(build_report(*cluster), ReportFormat.md, "2026-11-28 03:00 UTC")
     assert md.startswith("# Kubernetes health report")
-    for heading in ("## Scorecard", "## Findings", "## Nodes", "## Workloads", "## Capacity and utilization",
-                    "## Top restarting pods", "## Recent warning events", "## Gaps"):
+    for heading in (
+        "## Scorecard",
+        "## Findings",
+        "## Nodes",
+        "## Workloads",
+        "## Capacity and utilization",
+        "## Top restarting pods",
+        "## Recent warning events",
+        "## Gaps",
+    ):
         assert heading in md
     assert "<details><summary>Evidence (1)</summary>" in md
     assert "kubectl -n shop set resources deployment/api -c app --limits=memory=2Gi" in md
