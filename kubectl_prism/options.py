@@ -94,7 +94,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def with_global_options(func: F) -> F:
     """Append the global flags to a command; the command receives them as `g: GlobalOptions`."""
-    sig = inspect.signature(func)
+    # eval_str: commands use `from __future__ import annotations`; typer must see the real Annotated
+    # objects (help, option names, Argument vs Option), not strings, in the signature set below.
+    sig = inspect.signature(func, eval_str=True)
     own = [p for p in sig.parameters.values() if p.name != "g"]
 
     @functools.wraps(func)

@@ -1,12 +1,112 @@
-"""`kubectl prism diagnose`."""
+"""`kubectl prism diagnose`: rule-based findings for an object, a namespace or the cluster."""
 
 from __future__ import annotations
 
-from kubectl_prism.commands._stub import not_yet
-from kubectl_prism.options import GlobalOptions, with_global_options
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kubectl_prism.errors import FindingsAtOrAboveThreshold
+from kubectl_prism.findings import Severity
+from kubectl_prism.options import GlobalOptions, OutputFormat, with_global_options
+
+if TYPE_CHECKING:
+    from kubectl_prism.findings import Diagnosis, Finding
+    from kubectl_prism.render.console import Lines
+
+TARGET_HELP = "KIND/NAME to diagnose (pod/x, deploy/x, sts/x, svc/x, ...). Default: the namespace (or -A)."
 
 
 @with_global_options
-def diagnose(g: GlobalOptions) -> None:
-    """Not yet implemented."""
-    not_yet("diagnose")
+def diagnose(
+    g: GlobalOptions,
+    target: Annotated[str | None, typer.Argument(
+        help=TARGET_HELP, metavar="TARGET", show_default=False)] = None,
+    fail_on: Annotated[Severity | None, typer.Option(
+        "--fail-on", help="Exit 1 when a finding is at or above this severity (after printing).",
+        case_sensitive=False)] = None,
+    list_rules: Annotated[bool, typer.Option(
+        "--list-rules", help="List every rule: id, default severity and description.")] = False,
+    ai: Annotated[bool | None, typer.Option(
+        "--ai/--no-ai", help="Add an AI explanation (default: on when `ai enable` was run).")] = None,
+    anonymize: Annotated[bool, typer.Option(
+        "--anonymize", help="With AI: replace names, namespaces, IPs and hosts by placeholders.")] = False,
+) -> None:
+    """Find what is wrong, from rules: each finding with evidence and commands that fix it."""
+    from kubectl_prism.commands import _ai
+    from kubectl_prism.commands._output import progress, write
+
+    if list_rules:
+        _print_rules(g)
+        return
+    from kubectl_prism.kinds import parse_target
+
+    parsed = parse_target(target) if target else None
+    settings, ai_error = _ai.resolve(ai)
+
+    from kubectl_prism.analyzers import run_analyzers
+    from kubectl_prism.findings import Diagnosis, Scope
+    from kubectl_prism.gather import gather_scope
+
+    with progress("Gathering cluster state…", g):
+        snapshot = gather_scope(g, parsed)
+    with progress("Analyzing…", g):
+        findings = run_analyzers(snapshot)
+    scope = Scope(snapshot.context, snapshot.namespace, str(parsed) if parsed else None, snapshot.source)
+    diagnosis = Diagnosis(scope, findings, list(snapshot.gaps))
+
+    streaming = g.output is OutputFormat.text
+    if settings is not None and not streaming:
+        diagnosis.ai, ai_error = _ai.quiet(diagnosis, snapshot, settings, anonymize)
+    write(render_diagnosis(diagnosis, g, snapshot.counts()), g)
+    if settings is not None and streaming:
+        diagnosis.ai, ai_error = _ai.streamed(diagnosis, snapshot, settings, anonymize, g)
+    if ai_error is not None:
+        raise ai_error
+    check_fail_on(diagnosis.findings, fail_on)
+
+
+def check_fail_on(findings: list[Finding], fail_on: Severity | None) -> None:
+    """Exit 1 (after the output is written) when a finding is at or above the threshold."""
+    if fail_on is None:
+        return
+    count = sum(1 for f in findings if f.severity.at_least(fail_on))
+    if count:
+        raise FindingsAtOrAboveThreshold(
+            f"{count} finding{'s' if count != 1 else ''} at or above --fail-on {fail_on.value}")
+
+
+def render_diagnosis(diagnosis: Diagnosis, g: GlobalOptions, counts: dict[str, int]) -> str | Lines:
+    """The document for `-o json|yaml|markdown`, or text lines for people."""
+    if g.output in (OutputFormat.json, OutputFormat.yaml):
+        from kubectl_prism.render.structured import render_structured
+
+        return render_structured(diagnosis.to_dict(), g.output.value)
+    if g.output is OutputFormat.markdown:
+        from kubectl_prism.render.markdown import diagnosis_markdown
+
+        return diagnosis_markdown(diagnosis, counts)
+    from kubectl_prism.render.text import diagnosis_lines
+
+    return diagnosis_lines(diagnosis, counts)
+
+
+def _print_rules(g: GlobalOptions) -> None:
+    from kubectl_prism.analyzers import registered
+    from kubectl_prism.commands._output import write
+
+    rules = [{"id": r.id, "severity": r.severity.value, "description": r.description, "analyzer": spec.name}
+             for spec in registered() for r in spec.rules]
+    rules.sort(key=lambda r: r["id"])
+    if g.output in (OutputFormat.json, OutputFormat.yaml):
+        from kubectl_prism.render.structured import render_structured
+
+        write(render_structured(rules, g.output.value), g)
+    elif g.output is OutputFormat.markdown:
+        from kubectl_prism.render.markdown import rules_markdown
+
+        write(rules_markdown(rules), g)
+    else:
+        from kubectl_prism.render.text import rules_lines
+
+        write(rules_lines(rules), g)

@@ -1,0 +1,77 @@
+"""AI on top of the rule results (DESIGN §7), shared by `diagnose` and `explain`.
+
+The rule-based result is always printed first; an `--ai` that cannot be honoured (AI not enabled, no
+key, provider error) is returned as an AIError for the command to raise afterwards (exit 4).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from kubectl_prism.errors import AIError
+from kubectl_prism.options import GlobalOptions
+
+if TYPE_CHECKING:
+    from kubectl_prism.ai.config import AISettings
+    from kubectl_prism.findings import Diagnosis
+    from kubectl_prism.snapshot import Snapshot
+
+
+def resolve(explicit: bool | None) -> tuple[AISettings | None, AIError | None]:
+    """AI settings for this run (None: rules only), and the error to raise later for `--ai`."""
+    if explicit is False:
+        return None, None
+    from kubectl_prism.ai.config import resolve_ai
+
+    try:
+        settings = resolve_ai(explicit)
+    except AIError as err:
+        return None, err
+    if settings is not None:
+        _prefetch_sdk(settings)
+    return settings, None
+
+
+def _prefetch_sdk(settings: AISettings) -> None:
+    """Provider SDKs take seconds to import: start now, in the background, while the cluster is read."""
+    import importlib
+    import threading
+
+    threading.Thread(target=importlib.import_module, args=(settings.info.sdk,), daemon=True).start()
+
+
+def ai_block(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings, anonymize: bool,
+             stream: bool = False) -> dict[str, Any]:
+    """The `ai` dict of the document (ai.explain does redaction, budgeting and the provider call)."""
+    from kubectl_prism.ai.explain import ai_explain
+
+    return ai_explain(diagnosis, snapshot, settings=settings, anonymize=anonymize,
+                      stream_to=sys.stdout if stream else None)
+
+
+def quiet(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings,
+          anonymize: bool) -> tuple[dict[str, Any] | None, AIError | None]:
+    """For documents (json/yaml/markdown): the answer is part of the document."""
+    try:
+        return ai_block(diagnosis, snapshot, settings, anonymize), None
+    except AIError as err:
+        return None, err
+
+
+def streamed(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings, anonymize: bool,
+             g: GlobalOptions) -> tuple[dict[str, Any] | None, AIError | None]:
+    """For text: the prose streams below the rule findings as it arrives, then the structured steps."""
+    from kubectl_prism.commands._output import write
+    from kubectl_prism.render.console import Lines
+    from kubectl_prism.render.text import ai_header_lines, ai_lines
+
+    write(ai_header_lines(settings.describe()), g)
+    try:
+        answer = ai_block(diagnosis, snapshot, settings, anonymize, stream=True)
+    except AIError as err:
+        return None, err
+    out = Lines()
+    ai_lines(out, answer, streamed=True)
+    write(out, g)
+    return answer, None

@@ -1,0 +1,31 @@
+"""`-o json` and `-o yaml`: the same document, written for machines (and people reading YAML)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def to_json(doc: Any) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_yaml(doc: Any) -> str:
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        # Log excerpts and messages span lines: a literal block reads far better than "\n" escapes.
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    _Dumper.add_representer(str, _str)
+    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
+                     width=120)
+
+
+def render_structured(doc: Any, fmt: str) -> str:
+    """`fmt` is "json" or "yaml"."""
+    return to_yaml(doc) if fmt == "yaml" else to_json(doc)
