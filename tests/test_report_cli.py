@@ -23,7 +23,8 @@ PRISM = str(Path(sys.executable).parent / "kubectl-prism")
 
 
 def prism(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([PRISM, *args], capture_output=True, text=True, timeout=120, **kwargs)  # type: ignore[call-overload]
+    run = subprocess.run  # keyword arguments pass through (env, cwd)
+    return run([PRISM, *args], capture_output=True, text=True, timeout=120, **kwargs)  # type: ignore
 
 
 class _Tags(HTMLParser):
@@ -55,8 +56,11 @@ def test_three_formats_carry_every_finding(example: str, tmp_path: Path) -> None
     parser.feed(html)
     rendered_ids = {a["data-finding"] for t, a in parser.tags if t == "div" and "data-finding" in a}
     assert rendered_ids == ids
-    bars = {a["data-label"]: float(a["data-value"] or 0) for t, a in parser.tags
-            if t == "rect" and a.get("data-label") in ("critical", "warning", "info")}
+    bars = {
+        a["data-label"]: float(a["data-value"] or 0)
+        for t, a in parser.tags
+        if t == "rect" and a.get("data-label") in ("critical", "warning", "info")
+    }
     assert bars == {k: float(v) for k, v in diagnosis["summary"].items()}
     assert not any(t == "script" for t, _ in parser.tags)
     for title in titles:
@@ -68,8 +72,16 @@ def test_three_formats_carry_every_finding(example: str, tmp_path: Path) -> None
 def test_snapshot_and_live_give_the_same_report(tmp_path: Path) -> None:
     example = ROOT / "examples" / "shop-outage"
     snap = load_snapshot_path(example)
-    logs = [{"namespace": k.namespace, "pod": k.pod, "container": k.container, "previous": k.previous,
-             "text": text} for k, text in snap.logs.items()]
+    logs = [
+        {
+            "namespace": k.namespace,
+            "pod": k.pod,
+            "container": k.container,
+            "previous": k.previous,
+            "text": text,
+        }
+        for k, text in snap.logs.items()
+    ]
     with FakeKubeAPI(objects=list(snap), logs=logs) as server:
         kubeconfig = server.write_kubeconfig(tmp_path / "kubeconfig")
         live = prism("report", "-A", "--kubeconfig", str(kubeconfig), "--out", str(tmp_path / "live.json"))
@@ -87,12 +99,28 @@ def test_snapshot_and_live_give_the_same_report(tmp_path: Path) -> None:
 
 def test_fail_on_still_writes_the_report(tmp_path: Path) -> None:
     out = tmp_path / "ci.md"
-    run = prism("report", "-A", "--snapshot", str(ROOT / "examples/shop-outage"), "--out", str(out),
-                "--fail-on", "critical")
+    run = prism(
+        "report",
+        "-A",
+        "--snapshot",
+        str(ROOT / "examples/shop-outage"),
+        "--out",
+        str(out),
+        "--fail-on",
+        "critical",
+    )
     assert run.returncode == 1
     assert out.exists()
-    healthy = prism("report", "-A", "--snapshot", str(ROOT / "examples/healthy"), "--out", str(out),
-                    "--fail-on", "warning")
+    healthy = prism(
+        "report",
+        "-A",
+        "--snapshot",
+        str(ROOT / "examples/healthy"),
+        "--out",
+        str(out),
+        "--fail-on",
+        "warning",
+    )
     assert healthy.returncode == 0, healthy.stderr
 
 
@@ -113,11 +141,21 @@ def test_unwritable_path_is_one_line_and_leaves_nothing(out: str, tmp_path: Path
 
 
 def test_unknown_extension_asks_for_format(tmp_path: Path) -> None:
-    run = prism("report", "-A", "--snapshot", str(ROOT / "examples/healthy"), "--out", str(tmp_path / "r.txt"))
+    run = prism(
+        "report", "-A", "--snapshot", str(ROOT / "examples/healthy"), "--out", str(tmp_path / "r.txt")
+    )
     assert run.returncode == 2
     assert "--format" in run.stderr
-    ok = prism("report", "-A", "--snapshot", str(ROOT / "examples/healthy"), "--out", str(tmp_path / "r.txt"),
-               "--format", "md")
+    ok = prism(
+        "report",
+        "-A",
+        "--snapshot",
+        str(ROOT / "examples/healthy"),
+        "--out",
+        str(tmp_path / "r.txt"),
+        "--format",
+        "md",
+    )
     assert ok.returncode == 0 and (tmp_path / "r.txt").read_text().startswith("# Kubernetes health report")
 
 
@@ -128,8 +166,12 @@ def test_ctrl_c_while_gathering_leaves_no_file(tmp_path: Path) -> None:
         server.inject("/api/v1/namespaces", status=200, delay=30, times=5)
         kubeconfig = server.write_kubeconfig(tmp_path / "kubeconfig")
         out = tmp_path / "health.html"
-        proc = subprocess.Popen([PRISM, "report", "-A", "--kubeconfig", str(kubeconfig), "--out", str(out)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [PRISM, "report", "-A", "--kubeconfig", str(kubeconfig), "--out", str(out)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 30
         while not server.requests and time.monotonic() < deadline:
             time.sleep(0.05)
