@@ -29,6 +29,7 @@ def bar_chart(chart_id: str, title: str, bars: list[Bar], max_value: float | Non
     plot = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH
     height = len(bars) * (BAR_HEIGHT + GAP) + GAP
     parts = [
+        f'<figure><figcaption>{escape(title)}</figcaption>',
         f'<svg class="chart" data-chart="{escape(chart_id)}" role="img" aria-label="{escape(title)}" '
         f'viewBox="0 0 {CHART_WIDTH} {height}" width="100%" preserveAspectRatio="xMinYMin meet">',
         f"<title>{escape(title)}</title>",
@@ -44,5 +45,5 @@ def bar_chart(chart_id: str, title: str, bars: list[Bar], max_value: float | Non
             f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{y + BAR_HEIGHT * 0.7:.1f}" class="value">'
             f"{escape(bar.shown)}</text>",
         ]
-    parts.append("</svg>")
+    parts.append("</svg></figure>")
     return "".join(parts)

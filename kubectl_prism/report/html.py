@@ -35,7 +35,8 @@ th { background: #f6f8fa; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; }
 pre { background: #f6f8fa; padding: .5rem; border-radius: 6px; white-space: pre-wrap; word-break: break-all; }
 .ai { border: 1px dashed var(--info); border-radius: 8px; padding: .8rem 1rem; background: #f5f9ff; }
-svg.chart { max-width: 680px; display: block; margin: .5rem 0 1rem; }
+figure { margin: .5rem 0 1rem; } figcaption { font-weight: 600; font-size: 13px; color: var(--muted); }
+svg.chart { max-width: 680px; display: block; }
 svg .label, svg .value { font-size: 12px; fill: var(--ink); }
 svg rect.bar { fill: #57606a; } svg rect.critical, svg rect.failing { fill: var(--crit); }
 svg rect.warning, svg rect.degraded { fill: var(--warn); } svg rect.info { fill: var(--info); }
