@@ -1,0 +1,176 @@
+"""What the pod finding builders share: the grouped problem, titles, kubectl targets, quantities."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kubectl_prism.analyzers.pod_evidence import EventIndex
+from kubectl_prism.analyzers.pod_status import PodProblem
+from kubectl_prism.findings import ObjectRef
+from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
+
+# Owners whose pod template `kubectl set ...` can change in place (a Job's template is immutable).
+TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "CronJob"}
+
+
+@dataclass
+class PodContext:
+    """Read-only inputs every builder needs, computed once per analyzer run."""
+
+    snapshot: Snapshot
+    events: EventIndex
+    now: datetime | None
+    _node_requests: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
+
+    def node_requests(self, resource: str) -> dict[str, float]:
+        """Sum of `resource` requests of the live pods bound to each node (computed once per resource)."""
+        if resource not in self._node_requests:
+            totals: dict[str, float] = {}
+            for pod in self.snapshot.of_kind("Pod"):
+                node = (pod.get("spec") or {}).get("nodeName")
+                if node and (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
+                    totals[node] = totals.get(node, 0.0) + pod_requests(pod, resource)
+            self._node_requests[resource] = totals
+        return self._node_requests[resource]
+
+
+@dataclass
+class ProblemGroup:
+    """Pods of one top owner sharing one problem: the unit of one finding."""
+
+    problem: PodProblem  # the first pod's
+    pods: list[KubeObject]  # sorted by name; pods[0] is the finding's object
+    owner: ObjectRef | None
+    owner_pods: int = 0  # live pods the owner has in the snapshot, for "2/3 pods"
+    problems: list[PodProblem] = field(default_factory=list)
+
+    @property
+    def pod(self) -> KubeObject:
+        return self.pods[0]
+
+    @property
+    def namespace(self) -> str:
+        return namespace_of(self.pod) or "default"
+
+    @property
+    def refs(self) -> list[ObjectRef]:
+        return [ObjectRef("Pod", name_of(p), namespace_of(p)) for p in self.pods]
+
+    def headline(self, what: str) -> str:
+        """`Deployment api: 3/3 pods in CrashLoopBackOff (...)` or `Pod api-x: in CrashLoopBackOff (...)`."""
+        if self.owner is None:
+            return f"Pod {name_of(self.pod)}: {what}"
+        count = len(self.pods)
+        total = f"/{self.owner_pods}" if self.owner_pods >= count else ""
+        noun = "pod" if count == 1 and not total else "pods"
+        return f"{self.owner.kind} {self.owner.name}: {count}{total} {noun} {what}"
+
+    def template_target(self) -> str | None:
+        """`deployment/api` when the owner's pod template can be changed with kubectl, else None."""
+        if self.owner and self.owner.kind in TEMPLATE_KINDS:
+            return f"{self.owner.kind.lower()}/{self.owner.name}"
+        return None
+
+    def kubectl(self, *args: str) -> str:
+        return " ".join(["kubectl", "-n", self.namespace, *args])
+
+
+def container_spec(pod: KubeObject, name: str | None, init: bool = False) -> dict[str, Any]:
+    spec = pod.get("spec") or {}
+    lists = (spec.get("initContainers") or [], spec.get("containers") or [])
+    for containers in lists if init else lists[::-1]:
+        for c in containers:
+            if c.get("name") == name:
+                return c
+    return {}
+
+
+def container_status(pod: KubeObject, name: str | None) -> dict[str, Any]:
+    status = pod.get("status") or {}
+    for cs in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or []):
+        if cs.get("name") == name:
+            return cs
+    return {}
+
+
+# --- quantities --------------------------------------------------------------------------------------
+
+_SUFFIX = {
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
+    "n": 1e-9,
+    "u": 1e-6,
+    "m": 1e-3,
+    "k": 1e3,
+    "K": 1e3,
+    "M": 1e6,
+    "G": 1e9,
+    "T": 1e12,
+    "P": 1e15,
+    "E": 1e18,
+}
+_QUANTITY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)([a-zA-Z]*)$")
+
+
+def parse_quantity(value: Any) -> float | None:
+    """A Kubernetes quantity ("128Mi", "500m", "1.5", 2) as a number of base units."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    m = _QUANTITY.match(str(value or "").strip())
+    if not m or (m.group(2) and m.group(2) not in _SUFFIX):
+        return None
+    return float(m.group(1)) * (_SUFFIX[m.group(2)] if m.group(2) else 1)
+
+
+def format_memory(num_bytes: float) -> str:
+    """Bytes as the shortest exact-ish binary quantity: 268435456 -> "256Mi", rounded up to a Mi."""
+    mib = math.ceil(num_bytes / 2**20)
+    if mib >= 1024 and mib % 1024 == 0:
+        return f"{mib // 1024}Gi"
+    return f"{mib}Mi"
+
+
+def format_cpu(cores: float) -> str:
+    milli = math.ceil(cores * 1000)
+    return f"{milli // 1000}" if milli % 1000 == 0 else f"{milli}m"
+
+
+def pod_requests(pod: KubeObject, resource: str) -> float:
+    """Effective request of a pod: max(sum of app containers, largest init container) (+ overhead)."""
+    spec = pod.get("spec") or {}
+
+    def req(c: dict[str, Any]) -> float:
+        res = c.get("resources") or {}
+        value = (res.get("requests") or {}).get(resource, (res.get("limits") or {}).get(resource))
+        return parse_quantity(value) or 0.0
+
+    app = sum(req(c) for c in spec.get("containers") or [])
+    sidecars = sum(req(c) for c in spec.get("initContainers") or [] if c.get("restartPolicy") == "Always")
+    init = max(
+        (req(c) for c in spec.get("initContainers") or [] if c.get("restartPolicy") != "Always"), default=0.0
+    )
+    overhead = parse_quantity((spec.get("overhead") or {}).get(resource)) or 0.0
+    return max(app + sidecars, init) + overhead
+
+
+def human_bytes(num_bytes: float) -> str:
+    """For people: 16660664320 -> "15.5Gi", 134217728 -> "128Mi"."""
+    if num_bytes >= 2**30:
+        return f"{num_bytes / 2**30:.1f}".rstrip("0").rstrip(".") + "Gi"
+    return format_memory(num_bytes)
+
+
+def format_quantity(resource: str, value: float, human: bool = False) -> str:
+    if resource == "cpu":
+        return format_cpu(value)
+    if "memory" in resource or "storage" in resource:
+        return human_bytes(value) if human else format_memory(value)
+    return f"{value:g}"

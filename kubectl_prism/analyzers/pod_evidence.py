@@ -1,0 +1,355 @@
+"""Reading the decisive evidence out of raw text: exit codes, log tails, kubelet and registry messages.
+
+Pure string/time helpers with no knowledge of findings, so they can be tested line by line.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from kubectl_prism.snapshot import KubeObject, Snapshot, namespace_of
+
+# --- per-snapshot memo ------------------------------------------------------------------------------
+
+# One slot per key, holding the snapshot weakly: several analyzers need the same derived data (the
+# snapshot's "now", its event index, the pod problem groups) and should not each recompute it.
+_MEMO: dict[Any, tuple[weakref.ref[Snapshot], int, Any]] = {}
+
+
+def memo(snapshot: Snapshot, key: Any, compute: Callable[[], Any]) -> Any:
+    size = sum(len(objs) for objs in snapshot.objects.values()) + (len(snapshot.logs) << 32)
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0]() is snapshot and hit[1] == size:
+        return hit[2]
+    value = compute()
+    _MEMO[key] = (weakref.ref(snapshot), size, value)
+    return value
+
+
+# --- time --------------------------------------------------------------------------------------------
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+_CONDITION_STAMPS = ("lastTransitionTime", "lastHeartbeatTime", "lastUpdateTime", "lastProbeTime")
+_STATUS_STAMPS = ("startTime", "completionTime", "lastScheduleTime", "lastSuccessfulTime")
+_EVENT_STAMPS = ("lastTimestamp", "eventTime", "firstTimestamp")
+
+
+def _stamps(obj: KubeObject) -> Iterable[Any]:
+    """The timestamps that say when something last happened (never deletionTimestamp: it can lie in the
+    future, since it includes the grace period)."""
+    yield (obj.get("metadata") or {}).get("creationTimestamp")
+    if obj.get("kind") == "Event":
+        yield from (obj.get(k) for k in _EVENT_STAMPS)
+        yield (obj.get("series") or {}).get("lastObservedTime")
+    status = obj.get("status")
+    if not isinstance(status, dict):
+        return
+    yield from (status.get(k) for k in _STATUS_STAMPS)
+    for cond in status.get("conditions") or []:
+        yield from (cond.get(k) for k in _CONDITION_STAMPS)
+    for cs in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or []):
+        for state in (cs.get("state") or {}, cs.get("lastState") or {}):
+            for detail in state.values():
+                if isinstance(detail, dict):
+                    yield detail.get("startedAt")
+                    yield detail.get("finishedAt")
+
+
+def snapshot_now(snapshot: Snapshot) -> datetime | None:
+    """The newest timestamp in the snapshot: "now" for age checks, so results never depend on the clock."""
+    result: datetime | None = memo(snapshot, "now", lambda: _newest(snapshot))
+    return result
+
+
+def _newest(snapshot: Snapshot) -> datetime | None:
+    newest_z = ""  # API servers write UTC "...Z" stamps, which order correctly as strings
+    newest: datetime | None = None
+    for obj in snapshot:
+        for raw in _stamps(obj):
+            if not isinstance(raw, str) or not raw:
+                continue
+            if raw.endswith("Z") and len(raw) >= 20:
+                newest_z = max(newest_z, raw)
+            elif (stamp := parse_time(raw)) and (newest is None or stamp > newest):
+                newest = stamp
+    from_z = parse_time(newest_z)
+    if from_z and (newest is None or from_z > newest):
+        newest = from_z
+    return newest
+
+
+def age(now: datetime | None, raw: Any) -> float | None:
+    stamp = parse_time(raw)
+    if now is None or stamp is None:
+        return None
+    return (now - stamp).total_seconds()
+
+
+def duration_text(seconds: float) -> str:
+    """3725 -> "1h2m": the compact age kubectl prints."""
+    seconds = int(seconds)
+    if seconds >= 86400:
+        return f"{seconds // 86400}d{(seconds % 86400) // 3600}h"
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{(seconds % 3600) // 60}m"
+    if seconds >= 60:
+        return f"{seconds // 60}m"
+    return f"{seconds}s"
+
+
+# --- events ------------------------------------------------------------------------------------------
+
+
+class EventIndex:
+    """Events by (kind, namespace, name) of the object they are about: built once per analyzer run."""
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> EventIndex:
+        """The snapshot's index, built once however many analyzers ask."""
+        index: EventIndex = memo(snapshot, "events", lambda: cls(snapshot))
+        return index
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._by_object: dict[tuple[str, str | None, str], list[KubeObject]] = defaultdict(list)
+        for ev in snapshot.of_kind("Event"):
+            ref = ev.get("involvedObject") or ev.get("regarding") or {}
+            key = (ref.get("kind", ""), ref.get("namespace") or namespace_of(ev), ref.get("name", ""))
+            self._by_object[key].append(ev)
+        for events in self._by_object.values():
+            events.sort(key=event_time)
+
+    def about(
+        self, kind: str, namespace: str | None, name: str, reason: str | None = None
+    ) -> list[KubeObject]:
+        """Events about the object, oldest first, optionally only those with `reason`."""
+        events = self._by_object.get((kind, namespace, name), [])
+        return [e for e in events if reason is None or e.get("reason") == reason]
+
+
+def event_time(ev: KubeObject) -> str:
+    series = ev.get("series") or {}
+    return (
+        ev.get("lastTimestamp")
+        or series.get("lastObservedTime")
+        or ev.get("eventTime")
+        or ev.get("firstTimestamp")
+        or (ev.get("metadata") or {}).get("creationTimestamp")
+        or ""
+    )
+
+
+def event_count(ev: KubeObject) -> int:
+    return int(ev.get("count") or (ev.get("series") or {}).get("count") or 1)
+
+
+def event_message(ev: KubeObject) -> str:
+    return (ev.get("message") or ev.get("note") or "").strip()
+
+
+def event_line(ev: KubeObject, limit: int = 200) -> str:
+    """`event BackOff x12: Back-off restarting failed container api`."""
+    count = event_count(ev)
+    times = f" x{count}" if count > 1 else ""
+    return f"event {ev.get('reason', '')}{times}: {trim(event_message(ev), limit)}"
+
+
+# --- exit codes --------------------------------------------------------------------------------------
+
+_EXIT_CODES = {
+    0: "completed",
+    1: "application error",
+    2: "misuse of a shell builtin or invalid arguments",
+    126: "command cannot execute: permission denied or not executable",
+    127: "command not found",
+    128: "invalid exit argument or container failed to start",
+    130: "SIGINT",
+    134: "SIGABRT: the process aborted",
+    137: "SIGKILL: killed by the OOM killer or a failed liveness probe",
+    139: "SIGSEGV: segmentation fault",
+    143: "SIGTERM: terminated, e.g. by a liveness probe or shutdown",
+    255: "exit status out of range",
+}
+
+_SIGNALS = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 6: "SIGABRT", 9: "SIGKILL", 11: "SIGSEGV", 15: "SIGTERM"}
+
+
+def exit_code_meaning(code: int) -> str:
+    if code in _EXIT_CODES:
+        return _EXIT_CODES[code]
+    if 128 < code < 160:
+        return f"killed by signal {_SIGNALS.get(code - 128, code - 128)}"
+    return "application error"
+
+
+# --- log lines ---------------------------------------------------------------------------------------
+
+# (pattern, weight): the strongest match wins; later lines win ties (the last words before the crash).
+_LOG_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
+    (re.compile(p, re.IGNORECASE), w)
+    for p, w in (
+        (
+            r"connection refused|no route to host|name or service not known|no such host|bad address|"
+            r"could not translate host name|temporary failure in name resolution|i/o timeout",
+            6,
+        ),
+        (r"permission denied|access denied|read-only file system|operation not permitted", 6),
+        (
+            r"no such file or directory|not found|does not exist|missing required|is not set|"
+            r"address already in use|out of memory|cannot allocate memory|authentication failed|"
+            r"invalid (?:value|config|configuration|argument|option|flag)|unauthorized|forbidden|not defined|"
+            r"unknown (?:flag|option|command|shorthand)|unrecognized (?:option|argument)",
+            5,
+        ),
+        (r"^\s*(?:[\w.]+\.)?\w*(?:Error|Exception)\b:?", 5),  # Python/Java exception line
+        (r"\b(?:panic|fatal|critical|emerg|segmentation fault)\b", 4),
+        (r"\bcaused by\b|\bexception\b|\btraceback\b|\bfailed\b|\bfailure\b|\bunable to\b|\bcannot\b", 3),
+        (r"\berror\b|\berr\b|level=error|\[error\]", 2),
+    )
+)
+# Stack frames and separators never explain a crash on their own.
+_NOISE = re.compile(r"^\s*(?:at\s+[\w$.<>]+\(|File \"|\.\.\. \d+ more|goroutine \d+|[-=*#]{4,}$|\w+\.go:\d+)")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_LEADING_TS = re.compile(r"^\[?\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?\]?\s*")
+
+
+def decisive_log_line(*texts: str | None, tail: int = 200) -> str | None:
+    """The log line that best explains a failure, searched in the last `tail` lines of each text."""
+    best: tuple[int, int, str] | None = None
+    order = 0
+    for text in texts:
+        if not text:
+            continue
+        for raw in text.splitlines()[-tail:]:
+            order += 1
+            line = _ANSI.sub("", raw).strip()
+            if not line or _NOISE.search(line):
+                continue
+            weight = max((w for pattern, w in _LOG_PATTERNS if pattern.search(line)), default=0)
+            if weight and (best is None or (weight, order) >= best[:2]):
+                best = (weight, order, line)
+    if best is None:
+        return None
+    return trim(_LEADING_TS.sub("", best[2]) or best[2], 180)
+
+
+def last_log_line(text: str | None) -> str | None:
+    for raw in reversed((text or "").splitlines()):
+        line = _ANSI.sub("", raw).strip()
+        if line:
+            return trim(line, 180)
+    return None
+
+
+def trim(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# --- image pulls -------------------------------------------------------------------------------------
+
+IMAGE_NOT_FOUND = "not found"
+IMAGE_UNAUTHORIZED = "unauthorized"
+IMAGE_AMBIGUOUS = "not found or unauthorized"
+IMAGE_NETWORK = "registry unreachable"
+IMAGE_RATE_LIMITED = "rate limited"
+IMAGE_INVALID = "invalid image name"
+IMAGE_UNKNOWN = "pull failed"
+
+_IMAGE_CLASSES = (
+    # Docker Hub answers the same for a missing and a private repository.
+    (
+        IMAGE_AMBIGUOUS,
+        r"pull access denied.*(?:does not exist|may require)|requested access to the resource is denied",
+    ),
+    (IMAGE_INVALID, r"invalid reference format|InvalidImageName|couldn't parse image"),
+    (IMAGE_RATE_LIMITED, r"toomanyrequests|rate limit|429 Too Many Requests"),
+    (
+        IMAGE_UNAUTHORIZED,
+        r"unauthorized|authentication required|authorization failed|401|403 Forbidden|"
+        r"denied|no basic auth credentials|credentials",
+    ),
+    (
+        IMAGE_NOT_FOUND,
+        r"manifest unknown|not found|repository does not exist|name unknown|"
+        r"no matching manifest|does not exist",
+    ),
+    (
+        IMAGE_NETWORK,
+        r"no such host|i/o timeout|connection refused|TLS handshake|dial tcp|x509|"
+        r"context deadline exceeded|network is unreachable|connection reset",
+    ),
+)
+
+
+def classify_image_error(*messages: str) -> str:
+    text = " ".join(m for m in messages if m)
+    for label, pattern in _IMAGE_CLASSES:
+        if re.search(pattern, text, re.IGNORECASE):
+            return label
+    return IMAGE_UNKNOWN
+
+
+def pull_error_summary(message: str, limit: int = 260) -> str:
+    """A kubelet pull error is long and nested; its head names the image and its tail says why."""
+    text = " ".join(message.split())
+    if len(text) <= limit:
+        return text
+    head = text.split(": ", 1)[0]
+    tail_room = limit - len(head) - 5
+    return f"{head}: … {text[-tail_room:].lstrip()}" if tail_room > 40 else trim(text, limit)
+
+
+def image_registry(image: str) -> str:
+    first = image.split("/", 1)[0]
+    if "/" in image and ("." in first or ":" in first or first == "localhost"):
+        return first
+    return "docker.io"
+
+
+# --- CreateContainerConfigError ----------------------------------------------------------------------
+
+_MISSING_OBJECT = re.compile(r'(configmap|secret)s? "([^"]+)" not found', re.IGNORECASE)
+_MISSING_KEY = re.compile(r"couldn't find key (\S+) in (ConfigMap|Secret) ([^/\s]+)/(\S+)", re.IGNORECASE)
+
+
+def parse_config_error(message: str) -> dict[str, str] | None:
+    """What a CreateContainerConfigError is missing: {kind, name, key?} or {problem} for other causes."""
+    if m := _MISSING_KEY.search(message):
+        kind = "ConfigMap" if m.group(2).lower() == "configmap" else "Secret"
+        return {"kind": kind, "name": m.group(4), "key": m.group(1)}
+    if m := _MISSING_OBJECT.search(message):
+        kind = "ConfigMap" if m.group(1).lower() == "configmap" else "Secret"
+        return {"kind": kind, "name": m.group(2)}
+    if "runAsNonRoot" in message:
+        return {"problem": "runAsNonRoot"}
+    return None
+
+
+# --- start errors ------------------------------------------------------------------------------------
+
+_START_ERROR = re.compile(
+    r'(exec: "[^"]*": [^:]+(?: in \$PATH)?|exec format error|[^:]*: permission denied|'
+    r"[^:]*: no such file or directory|executable file not found in \$PATH)"
+)
+
+
+def start_error_cause(message: str) -> str:
+    """The short, telling part of an OCI runtime error."""
+    if m := _START_ERROR.search(message):
+        return trim(m.group(1).strip(), 160)
+    return trim(message, 160)

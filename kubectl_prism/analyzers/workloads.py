@@ -1,0 +1,205 @@
+"""Workload analyzers: Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs and CronJobs.
+
+One finding per workload at most, naming the root cause:
+- the controller cannot create pods (quota, LimitRange, PodSecurity, webhook, service account): that
+  refusal is the root cause -> a critical `*-replica-failure`/`*-unavailable` finding on the workload,
+  unless the quota/webhook analyzers report the refusal themselves (then a warning pointing there);
+- its pods have a problem (crash loop, image pull, unschedulable, ...): the pod finding is the root
+  cause, so the workload finding is a warning with caused_by pointing at it (never two criticals);
+- otherwise the workload's own status is the evidence (critical when nothing is available).
+A rollout still in progress without a failing pod is only info.
+"""
+
+from __future__ import annotations
+
+from kubectl_prism.analyzers import Rule, analyzer
+from kubectl_prism.analyzers.pod_evidence import EventIndex, snapshot_now
+from kubectl_prism.analyzers.pods import RULES as POD_RULES
+from kubectl_prism.analyzers.pods import problem_groups
+from kubectl_prism.analyzers.workload_common import (
+    WorkloadContext,
+    causes_by_owner,
+    cond,
+    cond_line,
+    failure_finding,
+    owned,
+    symptom_of,
+)
+from kubectl_prism.analyzers.workload_create import (
+    CreateFailure,
+    create_failure,
+    failed_create,
+    replica_failure_condition,
+)
+from kubectl_prism.analyzers.workload_jobs import JOB_RULES, analyze_cronjob, analyze_job
+from kubectl_prism.analyzers.workload_sets import SET_RULES, analyze_daemonset, analyze_statefulset
+from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
+from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of, namespace_of
+
+DEPLOYMENT_UNAVAILABLE = Rule(
+    "deployment-unavailable",
+    Severity.CRITICAL,
+    "Deployment has fewer available replicas than desired, linked to the pod problem",
+)
+DEPLOYMENT_DEADLINE = Rule(
+    "deployment-progress-deadline",
+    Severity.WARNING,
+    "Deployment rollout stuck: ProgressDeadlineExceeded, with the failing new pods",
+)
+DEPLOYMENT_REPLICA_FAILURE = Rule(
+    "deployment-replica-failure",
+    Severity.CRITICAL,
+    "ReplicaSet cannot create pods (ReplicaFailure/FailedCreate): quota, LimitRange, PodSecurity, webhook, "
+    "missing service account",
+)
+RULES = (DEPLOYMENT_UNAVAILABLE, DEPLOYMENT_DEADLINE, DEPLOYMENT_REPLICA_FAILURE, *SET_RULES, *JOB_RULES)
+
+_RANK = {rule.id: i for i, rule in enumerate(POD_RULES)}
+
+
+@analyzer("workloads", *RULES)
+def analyze_workloads(snapshot: Snapshot) -> list[Finding]:
+    """Workload-level findings, each linked to its pods' root cause when there is one."""
+    now = snapshot_now(snapshot)
+    ctx = WorkloadContext(
+        snapshot, EventIndex.of(snapshot), now, causes_by_owner(problem_groups(snapshot, now), _RANK)
+    )
+    findings: list[Finding] = []
+    for dep in snapshot.of_kind("Deployment"):
+        findings += _deployment(ctx, dep)
+    for rs in snapshot.of_kind("ReplicaSet"):
+        if not any(r.get("controller") for r in meta(rs).get("ownerReferences") or []):
+            findings += _bare_replicaset(ctx, rs)
+    for sts in snapshot.of_kind("StatefulSet"):
+        findings += analyze_statefulset(ctx, sts)
+    for ds in snapshot.of_kind("DaemonSet"):
+        findings += analyze_daemonset(ctx, ds)
+    for job in snapshot.of_kind("Job"):
+        findings += analyze_job(ctx, job)
+    for cj in snapshot.of_kind("CronJob"):
+        findings += analyze_cronjob(ctx, cj)
+    return findings
+
+
+def _rs_failure(ctx: WorkloadContext, rs: KubeObject) -> CreateFailure | None:
+    """A ReplicaSet that is short of pods because the API server refuses them."""
+    spec_replicas = (rs.get("spec") or {}).get("replicas", 1)
+    have = (rs.get("status") or {}).get("replicas", 0)
+    cond = replica_failure_condition(rs)
+    if cond is None and have >= spec_replicas:
+        return None  # old FailedCreate events, since resolved
+    ns = namespace_of(rs) or "default"
+    event = failed_create(ctx.events, "ReplicaSet", ns, name_of(rs))
+    if event is not None:
+        if cond:
+            event.evidence.insert(0, f"ReplicaSet {name_of(rs)}: {cond_line(cond)}")
+        return event
+    if cond:
+        return create_failure(
+            ns, cond.get("message") or "", [f"ReplicaSet {name_of(rs)}: {cond_line(cond)}"], ObjectRef.of(rs)
+        )
+    return None
+
+
+# --- Deployments -------------------------------------------------------------------------------------
+
+
+def _deployment(ctx: WorkloadContext, dep: KubeObject) -> list[Finding]:
+    ns, name = namespace_of(dep) or "default", name_of(dep)
+    spec, status = dep.get("spec") or {}, dep.get("status") or {}
+    desired = spec.get("replicas", 1)
+    available = status.get("availableReplicas", 0) or 0
+    updated = status.get("updatedReplicas", 0) or 0
+    counts = (
+        f"replicas: {available}/{desired} available, {status.get('readyReplicas', 0) or 0} ready, {updated} "
+        "updated"
+    )
+    ref = ObjectRef.of(dep)
+
+    replica_failure = replica_failure_condition(dep)
+    failure: CreateFailure | None = None
+    for rs in sorted(owned(ctx.snapshot, "ReplicaSet", dep), key=_revision, reverse=True):
+        failure = _rs_failure(ctx, rs)
+        if failure:
+            break
+    if failure is None and replica_failure:
+        failure = create_failure(ns, replica_failure.get("message") or "", [cond_line(replica_failure)], ref)
+    if failure is not None:
+        return [failure_finding(ctx, DEPLOYMENT_REPLICA_FAILURE, dep, failure, counts)]
+
+    group = ctx.cause(dep)
+    progressing = cond(dep, "Progressing")
+    if progressing.get("reason") == "ProgressDeadlineExceeded":
+        evidence = [cond_line(progressing), counts]
+        finding = Finding(
+            DEPLOYMENT_DEADLINE.id,
+            Severity.WARNING,
+            f"Deployment {name}: rollout stuck (ProgressDeadlineExceeded, {updated}/{desired} updated)",
+            ref,
+            reason="ProgressDeadlineExceeded",
+            message=(
+                f"The rollout made no progress within {spec.get('progressDeadlineSeconds', 600)}s. "
+                + counts
+                + "."
+            ),
+            evidence=evidence,
+            remediation=[
+                Remediation("See the rollout's state", f"kubectl -n {ns} rollout status deployment/{name}"),
+                Remediation(
+                    "Roll back if the new revision is broken",
+                    f"kubectl -n {ns} rollout undo deployment/{name}",
+                ),
+            ],
+        )
+        if group:
+            finding.caused_by, why = symptom_of(group)
+            finding.title += f" — caused by {why}"
+        return [finding]
+
+    if desired == 0 or available >= desired:
+        return []
+    evidence = [counts]
+    available_cond = cond(dep, "Available")
+    if available_cond:
+        evidence.append(cond_line(available_cond))
+    finding = Finding(
+        DEPLOYMENT_UNAVAILABLE.id,
+        Severity.CRITICAL if available == 0 else Severity.WARNING,
+        f"Deployment {name}: {available}/{desired} replicas available",
+        ref,
+        reason=available_cond.get("reason") or "MinimumReplicasUnavailable",
+        message=f"Deployment {name} serves with fewer replicas than desired ({counts}).",
+        evidence=evidence,
+        remediation=[
+            Remediation("See the Deployment's pods and events", f"kubectl -n {ns} describe deployment {name}")
+        ],
+    )
+    if group:
+        finding.severity = Severity.WARNING
+        finding.caused_by, why = symptom_of(group)
+        finding.title += f" — caused by {why}"
+        finding.message += f" The root cause is in its pods: {group.problem.reason}."
+    elif (
+        progressing.get("status") == "True"
+        and progressing.get("reason") in ("ReplicaSetUpdated", "NewReplicaSetCreated", "FoundNewReplicaSet")
+        and updated < desired
+    ):
+        finding.severity = Severity.INFO  # a rollout in progress, nothing failing yet
+        finding.title += " (rollout in progress)"
+    return [finding]
+
+
+def _revision(rs: KubeObject) -> int:
+    try:
+        return int((meta(rs).get("annotations") or {}).get("deployment.kubernetes.io/revision", "0"))
+    except ValueError:
+        return 0
+
+
+def _bare_replicaset(ctx: WorkloadContext, rs: KubeObject) -> list[Finding]:
+    failure = _rs_failure(ctx, rs)
+    if failure is None:
+        return []
+    status = rs.get("status") or {}
+    counts = f"replicas: {status.get('replicas', 0)}/{(rs.get('spec') or {}).get('replicas', 1)} created"
+    return [failure_finding(ctx, DEPLOYMENT_REPLICA_FAILURE, rs, failure, counts)]
