@@ -1,0 +1,232 @@
+"""Nodes: NotReady, resource pressure, network not configured, cordoned — and the pods each one hits."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kubectl_prism.analyzers import Rule, analyzer
+from kubectl_prism.analyzers._index import (
+    Clock,
+    cause,
+    clock_of,
+    dig,
+    duration_text,
+    is_live,
+    pod_index,
+    workload_ref,
+)
+from kubectl_prism.analyzers._util import condition, ref
+from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
+from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of
+
+NOT_READY = Rule("node-not-ready", Severity.CRITICAL,
+                 "Node is NotReady or its kubelet stopped reporting (Ready False/Unknown)")
+NETWORK = Rule("node-network-unavailable", Severity.CRITICAL,
+               "Node network is not configured (NetworkUnavailable=True): pods there cannot communicate")
+MEMORY = Rule("node-memory-pressure", Severity.WARNING,
+              "Node reports MemoryPressure: the kubelet evicts pods")
+DISK = Rule("node-disk-pressure", Severity.WARNING, "Node reports DiskPressure: the kubelet evicts pods and "
+            "garbage-collects images")
+PID = Rule("node-pid-pressure", Severity.WARNING,
+           "Node reports PIDPressure: it is running out of process IDs")
+CORDONED = Rule("node-cordoned", Severity.INFO,
+                "Node is cordoned (spec.unschedulable); warning when pending pods cannot be scheduled")
+
+_PRESSURE = {
+    "MemoryPressure": (MEMORY, "memory", "Find the pods using the most memory on {node} and give them memory "
+                       "limits, or move load to other nodes"),
+    "DiskPressure": (DISK, "disk", "Free disk space on {node}: prune unused images (crictl rmi --prune), "
+                     "large container logs and emptyDir volumes, or grow the disk"),
+    "PIDPressure": (PID, "PIDs", "Find the pod that forks without bound on {node}; cap per-pod PIDs with the "
+                    "kubelet's podPidsLimit"),
+}
+_CNI = re.compile(r"network plugin|cni|NetworkPluginNotReady|network not ready", re.IGNORECASE)
+_UNSCHEDULABLE = re.compile(r"unschedulable", re.IGNORECASE)
+
+
+@analyzer("nodes", NOT_READY, NETWORK, MEMORY, DISK, PID, CORDONED)
+def analyze_nodes(snapshot: Snapshot) -> list[Finding]:
+    pods = pod_index(snapshot)
+    clock = clock_of(snapshot)
+    findings: list[Finding] = []
+    for node in snapshot.of_kind("Node"):
+        if _healthy(node):
+            continue
+        name = name_of(node)
+        on_node = sorted(pods.by_node.get(name, []),
+                         key=lambda p: (meta(p).get("namespace") or "", name_of(p)))
+        live = [p for p in on_node if is_live(p)]
+        if finding := _not_ready(snapshot, node, live, clock):
+            findings.append(finding)
+        if finding := _network(node, live):
+            findings.append(finding)
+        for cond_type in _PRESSURE:
+            if finding := _pressure(snapshot, node, cond_type, on_node):
+                findings.append(finding)
+        if dig(node, "spec", "unschedulable"):
+            findings.append(_cordoned(snapshot, node, live, clock))
+    return findings
+
+
+def _healthy(node: KubeObject) -> bool:
+    conds = {c.get("type"): c.get("status") for c in dig(node, "status", "conditions") or []}
+    return (conds.get("Ready") in (None, "True") and conds.get("NetworkUnavailable") != "True"
+            and all(conds.get(t) != "True" for t in _PRESSURE) and not dig(node, "spec", "unschedulable"))
+
+
+def _cond_text(cond: dict[str, Any]) -> str:
+    text = f"{cond.get('type')}={cond.get('status')}"
+    if cond.get("reason"):
+        text += f" reason={cond['reason']}"
+    return text + (f": {cond['message']}" if cond.get("message") else "")
+
+
+def _taints(node: KubeObject) -> list[str]:
+    return [f"{t.get('key')}:{t.get('effect')}" for t in dig(node, "spec", "taints") or []]
+
+
+def _pods_line(pods: list[KubeObject]) -> str:
+    names = ", ".join(f"{meta(p).get('namespace')}/{name_of(p)}" for p in pods[:4])
+    more = f" and {len(pods) - 4} more" if len(pods) > 4 else ""
+    return f"{len(pods)} pods on the node: {names}{more}" if pods else "no pods on the node"
+
+
+def _not_ready(snapshot: Snapshot, node: KubeObject, live: list[KubeObject], clock: Clock) -> Finding | None:
+    cond = condition(node, "Ready")
+    if not cond or cond.get("status") == "True":
+        return None
+    name = name_of(node)
+    status = cond.get("status")
+    heartbeat = cond.get("lastHeartbeatTime")
+    silent = clock.age(heartbeat)
+    evidence = [_cond_text(cond)]
+    if heartbeat:
+        ago = f" ({duration_text(silent)} before the snapshot)" if silent and silent >= 60 else ""
+        evidence.append(f"lastHeartbeatTime {heartbeat}{ago}")
+    if taints := [t for t in _taints(node) if "not-ready" in t or "unreachable" in t]:
+        evidence.append(f"taints {', '.join(taints)}")
+    evidence.append(_pods_line(live))
+    if status == "Unknown":
+        title = f"Node {name} stopped reporting: kubelet silent" + (
+            f" for {duration_text(silent)}" if silent and silent >= 60 else "")
+    else:
+        title = f"Node {name} is NotReady ({cond.get('reason') or 'KubeletNotReady'})"
+    fix = [Remediation("See the node's conditions and events", f"kubectl describe node {name}")]
+    if _CNI.search(cond.get("message") or ""):
+        fix.append(Remediation("The network plugin is not ready on this node: check the CNI pods there",
+                               _system_pods(name)))
+    else:
+        fix.append(Remediation(f"On {name}, check the kubelet and the container runtime (systemctl status "
+                               "kubelet containerd; journalctl -u kubelet), and that the machine is up and "
+                               "reachable"))
+    if live and all(meta(p).get("ownerReferences") for p in live):
+        fix.append(Remediation(f"Move the workloads off {name} while you repair it",
+                               f"kubectl drain {name} --ignore-daemonsets --delete-emptydir-data"))
+    return Finding(
+        NOT_READY.id, Severity.CRITICAL, title, ref(node), reason=cond.get("reason") or "NodeNotReady",
+        message="Pods on this node are unreachable or being evicted; nothing new is scheduled there.",
+        evidence=evidence, remediation=fix, affected=[ref(p) for p in live],
+        related=_workloads(snapshot, live))
+
+
+def _network(node: KubeObject, live: list[KubeObject]) -> Finding | None:
+    cond = condition(node, "NetworkUnavailable")
+    if not cond or cond.get("status") != "True":
+        return None
+    name = name_of(node)
+    return Finding(
+        NETWORK.id, Severity.CRITICAL,
+        f"Node {name} has no pod network ({cond.get('reason') or 'NetworkUnavailable'})",
+        ref(node), reason=cond.get("reason") or "NetworkUnavailable",
+        message="The node's pod network (routes or CNI) is not configured; pods on it cannot reach others.",
+        evidence=[_cond_text(cond), _pods_line(live)],
+        remediation=[
+            Remediation("Check the CNI / network agent pods on the node", _system_pods(name)),
+            Remediation("See the condition's history", f"kubectl describe node {name}"),
+        ],
+        affected=[ref(p) for p in live])
+
+
+def _system_pods(node: str) -> str:
+    return f"kubectl -n kube-system get pods -o wide --field-selector spec.nodeName={node}"
+
+
+def _pressure(
+    snapshot: Snapshot, node: KubeObject, cond_type: str, on_node: list[KubeObject]
+) -> Finding | None:
+    cond = condition(node, cond_type)
+    if not cond or cond.get("status") != "True":
+        return None
+    rule, what, advice = _PRESSURE[cond_type]
+    name = name_of(node)
+    evicted = [p for p in on_node if dig(p, "status", "reason") == "Evicted"]
+    evidence = [_cond_text(cond)]
+    if since := cond.get("lastTransitionTime"):
+        evidence.append(f"since {since}")
+    if taints := [t for t in _taints(node) if "pressure" in t]:
+        evidence.append(f"taints {', '.join(taints)}")
+    if evicted:
+        first = evicted[0]
+        evidence.append(f"{len(evicted)} pod(s) evicted from the node, e.g. {meta(first).get('namespace')}/"
+                        f"{name_of(first)}: {dig(first, 'status', 'message') or 'Evicted'}")
+    return Finding(
+        rule.id, Severity.WARNING, f"Node {name} is under {what} pressure"
+        + (f": {len(evicted)} pod(s) evicted" if evicted else ""), ref(node), reason=cond_type,
+        message=f"The kubelet is reclaiming {what}: it evicts pods and the scheduler avoids the node.",
+        evidence=evidence,
+        remediation=[Remediation(advice.format(node=name)),
+                     Remediation("See allocated resources and events of the node",
+                                 f"kubectl describe node {name}")],
+        affected=[ref(p) for p in evicted], related=_workloads(snapshot, evicted))
+
+
+def _cordoned(snapshot: Snapshot, node: KubeObject, live: list[KubeObject], clock: Clock) -> Finding:
+    name = name_of(node)
+    taint = next((t for t in dig(node, "spec", "taints") or []
+                  if t.get("key") == "node.kubernetes.io/unschedulable"), {})
+    evidence = ["spec.unschedulable=true"]
+    if added := taint.get("timeAdded"):
+        age = clock.age(added)
+        evidence.append(f"cordoned since {added}" + (f" ({duration_text(age)})" if age is not None else ""))
+    evidence.append(_pods_line(live))
+    waiting = [p for p in snapshot.of_kind("Pod") if not dig(p, "spec", "nodeName") and _blocked_by_cordon(p)]
+    severity = Severity.INFO
+    if waiting:
+        severity = Severity.WARNING
+        cond = condition(waiting[0], "PodScheduled") or {}
+        evidence.append(f"{len(waiting)} pending pod(s) cannot be scheduled, e.g. {name_of(waiting[0])}: "
+                        f"{cond.get('message')}")
+    title = f"Node {name} is cordoned" + (f" while {len(waiting)} pod(s) wait for room" if waiting else "")
+    return Finding(
+        CORDONED.id, severity, title, ref(node), reason="Unschedulable",
+        message="No new pods are scheduled on the node; pods already there keep running.", evidence=evidence,
+        remediation=[Remediation("Make the node schedulable again once maintenance is done",
+                                 f"kubectl uncordon {name}")],
+        affected=[ref(p) for p in waiting], related=_workloads(snapshot, waiting))
+
+
+def _blocked_by_cordon(pod: KubeObject) -> bool:
+    cond = condition(pod, "PodScheduled") or {}
+    return cond.get("status") == "False" and bool(_UNSCHEDULABLE.search(cond.get("message") or ""))
+
+
+def _workloads(snapshot: Snapshot, pods: list[KubeObject]) -> list[ObjectRef]:
+    out: list[ObjectRef] = []
+    for pod in pods:
+        owner = workload_ref(snapshot, pod)
+        if owner.kind != "Pod" and owner not in out:
+            out.append(owner)
+    return out[:10]
+
+
+def node_causes(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
+    """Finding.caused_by for pods on a broken node, by node name (for the pod analyzer)."""
+    out: dict[str, dict[str, Any]] = {}
+    for node in snapshot.of_kind("Node"):
+        for cond_type, rule in (("Ready", NOT_READY), ("NetworkUnavailable", NETWORK)):
+            cond = condition(node, cond_type) or {}
+            broken = cond.get("status") != "True" if cond_type == "Ready" else cond.get("status") == "True"
+            if cond and broken and name_of(node) not in out:
+                out[name_of(node)] = cause(rule.id, ref(node))
+    return out
