@@ -1,12 +1,80 @@
-"""`kubectl prism audit`."""
+"""`kubectl prism audit`: the local log of AI requests, MCP tool calls and executed agent steps."""
 
 from __future__ import annotations
 
-from kubectl_prism.commands._stub import not_yet
-from kubectl_prism.options import GlobalOptions, with_global_options
+import json
+from typing import Annotated, Any
+
+import typer
+
+from kubectl_prism.errors import UsageError
+from kubectl_prism.options import GlobalOptions, OutputFormat, with_global_options
+
+_COLUMNS = ("TIME", "EVENT", "COMMAND", "WHO", "MODEL", "BYTES", "REDACTED", "SHA256", "RESULT")
+
+
+def _who(rec: dict[str, Any]) -> str:
+    return str(rec.get("provider") or rec.get("client") or rec.get("approver") or "-")
+
+
+def _result(rec: dict[str, Any]) -> str:
+    parts = []
+    if "exit_code" in rec:
+        parts.append(f"exit {rec['exit_code']}")
+    if "duration_ms" in rec:
+        parts.append(f"{rec['duration_ms']}ms")
+    if rec.get("status"):
+        parts.append(str(rec["status"]))
+    return " ".join(parts) or "-"
+
+
+def _row(rec: dict[str, Any]) -> list[str]:
+    redactions = rec.get("redactions") or {}
+    total = sum(v for v in redactions.values() if isinstance(v, int)) if isinstance(redactions, dict) else 0
+    command = rec.get("command") or rec.get("tool") or "-"
+    if isinstance(command, list):
+        command = " ".join(map(str, command))
+    return [
+        str(rec.get("time", "-"))[:19].replace("T", " "),
+        str(rec.get("event", "-")),
+        str(command)[:60],
+        _who(rec),
+        str(rec.get("model") or "-"),
+        str(rec.get("bytes", "-")),
+        str(total),
+        str(rec.get("sha256") or "-")[:12],
+        _result(rec),
+    ]
+
+
+def table(records: list[dict[str, Any]]) -> str:
+    rows = [list(_COLUMNS), *(_row(r) for r in records)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS))]
+    return "\n".join("   ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+                     for r in rows)
 
 
 @with_global_options
-def audit(g: GlobalOptions) -> None:
-    """Not yet implemented."""
-    not_yet("audit")
+def audit(
+    g: GlobalOptions,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Only records newer than a duration (30m, 1h, 7d) or a date/time (2026-11-01).",
+        show_default=False)] = None,
+) -> None:
+    """Show the local audit log: AI requests, MCP tool calls and executed agent steps."""
+    from kubectl_prism import audit as log
+
+    if g.output not in (OutputFormat.text, OutputFormat.json):
+        raise UsageError(f"-o {g.output.value} is not supported by audit", hint="use -o text or -o json")
+    result = log.read(since=log.parse_since(since) if since else None)
+    if g.output is OutputFormat.json:
+        for rec in result.records:  # JSON lines, as stored: one record per line for jq and friends
+            typer.echo(json.dumps(rec, ensure_ascii=False, separators=(",", ":")))
+    elif result.records:
+        typer.echo(table(result.records))
+    else:
+        when = f" since {since}" if since else ""
+        typer.echo(f"No audit records{when} in {result.path}.", err=True)
+    if result.skipped:
+        typer.echo(f"warning: skipped {result.skipped} unreadable line{'s' if result.skipped != 1 else ''} "
+                   f"in {result.path}", err=True)

@@ -1,12 +1,94 @@
-"""`kubectl prism context`."""
+"""`kubectl prism context`: print exactly what AI (or an MCP client) would receive for a scope.
+
+Runs the same gatherer, analyzers and `build_context` as the AI paths, without AI being enabled.
+Text output: the payload on stdout (so `> file` captures exactly the payload) and a summary of what
+was redacted, cut and anonymized on stderr — counts per type, never the values. `-o json`: one
+document with the payload, the counts, the size, the SHA-256 (the one the audit log records) and
+the cuts.
+"""
 
 from __future__ import annotations
 
-from kubectl_prism.commands._stub import not_yet
-from kubectl_prism.options import GlobalOptions, with_global_options
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kubectl_prism.errors import UsageError
+from kubectl_prism.options import GlobalOptions, OutputFormat, with_global_options
+
+if TYPE_CHECKING:
+    from kubectl_prism.ai_context import ContextPayload
+
+
+def _budget(explicit: int | None) -> int:
+    from kubectl_prism.ai_context import DEFAULT_BUDGET_TOKENS
+
+    if explicit is not None:
+        if explicit < 100:
+            raise UsageError(f"--budget {explicit} is too small", hint="use at least 100 tokens")
+        return explicit
+    try:
+        from kubectl_prism.ai.config import load_settings
+
+        settings = load_settings()
+    except ImportError:
+        settings = None
+    return settings.context_tokens if settings is not None else DEFAULT_BUDGET_TOKENS
+
+
+def summary_lines(ctx: ContextPayload) -> list[str]:
+    counts = dict(ctx.counts)
+    total = sum(counts.values())
+    lines = ["--- kubectl-prism: summary (not part of the payload) ---"]
+    if total:
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        detail = ", ".join(f"{kind} {n}" for kind, n in ordered)
+        lines.append(f"redacted: {total} value{'s' if total != 1 else ''} ({detail})")
+    else:
+        lines.append("redacted: nothing matched a secret rule")
+    size = len(ctx.payload.encode())
+    lines.append(f"size: {size:,} bytes, ~{ctx.tokens:,} tokens (estimate: characters/4) "
+                 f"of a {ctx.budget_tokens:,}-token budget")
+    lines.extend(f"cut to fit: {c}" for c in ctx.cut)
+    if ctx.anonymizer is not None:
+        lines.append(f"anonymized: {len(ctx.anonymizer)} names, namespaces, IPs and hosts "
+                     "(the mapping stays on this machine)")
+    lines.append(f"sha256: {ctx.payload.sha256()}")
+    return lines
 
 
 @with_global_options
-def context(g: GlobalOptions) -> None:
-    """Not yet implemented."""
-    not_yet("context")
+def context(
+    g: GlobalOptions,
+    target: Annotated[str | None, typer.Argument(
+        help="KIND/NAME (pod/x, deploy/x, ...). Without it: the namespace, or the cluster with -A.",
+        show_default=False)] = None,
+    anonymize: Annotated[bool, typer.Option(
+        "--anonymize",
+        help="Replace names, namespaces, IPs and hostnames with stable placeholders.")] = False,
+    budget: Annotated[int | None, typer.Option(
+        "--budget", help="Token budget for the context (default: the AI settings', else 3500).",
+        show_default=False)] = None,
+) -> None:
+    """Print exactly the redacted context AI would receive, with counts of what was redacted."""
+    if g.output not in (OutputFormat.text, OutputFormat.json):
+        raise UsageError(f"-o {g.output.value} is not supported by context", hint="use -o text or -o json")
+    from kubectl_prism.kinds import parse_target
+
+    parsed = parse_target(target) if target else None
+    budget_tokens = _budget(budget)
+    from kubectl_prism.ai_context import build_context
+    from kubectl_prism.analyzers import run_analyzers
+    from kubectl_prism.gather import gather_scope
+
+    snapshot = gather_scope(g, parsed)
+    findings = run_analyzers(snapshot)
+    ctx = build_context(snapshot, findings, anonymize=anonymize, budget_tokens=budget_tokens)
+    if g.output is OutputFormat.json:
+        typer.echo(json.dumps(ctx.to_dict(), indent=2, ensure_ascii=False))
+        return
+    # Byte for byte what would be sent (the payload ends with a newline): `> file` and its SHA-256
+    # match the audit record of a real request.
+    typer.echo(ctx.payload.text, nl=not ctx.payload.text.endswith("\n"))
+    typer.echo("\n".join(summary_lines(ctx)), err=True)

@@ -43,25 +43,26 @@ def redact_text(text: str, *, anonymizer: Anonymizer | None = None) -> Redacted:
     return make(clean, counts)
 
 
-def redact_json(value: Any, *, anonymizer: Anonymizer | None = None, indent: int | None = None) -> Redacted:
-    """Redact any JSON-able value (dicts, lists, strings, numbers) and return it as JSON text."""
+def redact_json(value: Any, *, anonymizer: Anonymizer | None = None, indent: int | None = None,
+                fmt: str = "json") -> Redacted:
+    """Redact any JSON-able value (dicts, lists, strings, numbers); return it as JSON (or YAML) text."""
     clean, counts = scrub_value(value, anonymizer=anonymizer)
-    return make(dumps(clean, indent=indent), counts)
+    return make(dumps(clean, indent=indent, fmt=fmt), counts)
 
 
 def redact_object(obj: dict[str, Any], *, anonymizer: Anonymizer | None = None,
-                  indent: int | None = None) -> Redacted:
-    """Apply the structural rules for one Kubernetes object, then free text; return JSON text."""
+                  indent: int | None = None, fmt: str = "json") -> Redacted:
+    """Apply the structural rules for one Kubernetes object, then free text; return JSON (or YAML)."""
     from kubectl_prism.redact.structural import strip_object
 
     stripped, structural_counts = strip_object(obj)
     clean, counts = scrub_value(stripped, anonymizer=anonymizer)
-    return make(dumps(clean, indent=indent), add_counts(structural_counts, counts))
+    return make(dumps(clean, indent=indent, fmt=fmt), add_counts(structural_counts, counts))
 
 
 def redact_objects(objs: list[dict[str, Any]], *, anonymizer: Anonymizer | None = None,
-                   indent: int | None = None) -> Redacted:
-    """Like `redact_object` for a list of objects; the result is a JSON array."""
+                   indent: int | None = None, fmt: str = "json") -> Redacted:
+    """Like `redact_object` for a list of objects; the result is a JSON array (or YAML list)."""
     from kubectl_prism.redact.structural import strip_object
 
     stripped: list[Any] = []
@@ -71,4 +72,4 @@ def redact_objects(objs: list[dict[str, Any]], *, anonymizer: Anonymizer | None 
         stripped.append(one)
         counts.append(c)
     clean, scrubbed = scrub_value(stripped, anonymizer=anonymizer)
-    return make(dumps(clean, indent=indent), add_counts(*counts, scrubbed))
+    return make(dumps(clean, indent=indent, fmt=fmt), add_counts(*counts, scrubbed))

@@ -8,6 +8,7 @@ so it is not stored and `dataclasses.replace` cannot copy it either).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import InitVar, dataclass
 from types import MappingProxyType
@@ -25,7 +26,7 @@ class Redacted:
 
     def __post_init__(self, _key: object) -> None:
         if _key is not _KEY:
-            raise TypeError("Redacted can only be built by kubectl_prism.redact (use redact_text/redact_json)")
+            raise TypeError("Redacted can only be built by kubectl_prism.redact: use redact_text/redact_json")
         if not isinstance(self.text, str):
             raise TypeError("Redacted.text must be str")
         object.__setattr__(self, "counts", MappingProxyType({k: v for k, v in self.counts.items() if v}))
@@ -39,6 +40,17 @@ class Redacted:
         if not isinstance(other, Redacted):
             return NotImplemented
         return concat((self, other))
+
+    def tail(self, lines: int, max_line: int | None = None) -> Redacted:
+        """The last `lines` lines, each cut to `max_line` characters; counts are those still in it.
+
+        Cutting after redaction, never before: a secret cut in half no longer matches its pattern.
+        """
+        kept = self.text.rstrip("\n").split("\n")[-lines:] if lines > 0 else []
+        if max_line is not None:
+            kept = [ln if len(ln) <= max_line else ln[:max_line] + " …" for ln in kept]
+        text = "\n".join(kept)
+        return make(text, count_placeholders(text))
 
     # --- reading --------------------------------------------------------------------------------
     @property
@@ -69,6 +81,16 @@ class Redacted:
 def make(text: str, counts: Mapping[str, int] | None = None) -> Redacted:
     """Package-private factory: call only with text that has been through the pipeline."""
     return Redacted(text, dict(counts or {}), _KEY)
+
+
+_PLACEHOLDER = re.compile(r"\[REDACTED:([a-z0-9-]+)\]")
+
+
+def count_placeholders(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for kind in _PLACEHOLDER.findall(text):
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
 
 
 def add_counts(*many: Mapping[str, int]) -> dict[str, int]:

@@ -1,0 +1,161 @@
+"""The local audit log: one JSON line per AI request, MCP tool call or executed agent step.
+
+`state_dir()/audit.jsonl`, append-only. Each record is written with a single `write()` on a file
+opened with O_APPEND and held under an exclusive `flock`, so concurrent runs never interleave or
+tear lines. Records carry sizes, hashes and counts — never a payload — and every string field goes
+through `redact_text` on the way in, so a command line or an error message cannot smuggle a secret
+into the log either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from kubectl_prism.errors import UsageError
+from kubectl_prism.settings import state_dir
+
+FILE_NAME = "audit.jsonl"
+
+# Event types written by the rest of prism (free-form strings are accepted too).
+AI_REQUEST = "ai.request"
+MCP_CALL = "mcp.call"
+AGENT_STEP = "agent.step"
+
+
+def audit_path() -> Path:
+    return state_dir() / FILE_NAME
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _clean(value: Any) -> Any:
+    """Redact every string in a record (keys too); numbers, booleans and None pass unchanged."""
+    from kubectl_prism.redact import redact_text
+
+    if isinstance(value, str):
+        return redact_text(value).text
+    if isinstance(value, dict):
+        return {_clean(str(k)): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact_text(str(value)).text
+
+
+def record(event: str, **fields: Any) -> dict[str, Any]:
+    """Append one record; returns what was written. Fields with value None are left out.
+
+    Usual fields: command, provider, model, bytes, sha256, redactions (counts by type), client (MCP),
+    tool, argv/exit_code/duration_ms/approver (agent steps).
+    """
+    entry: dict[str, Any] = {"time": _now(), "event": event}
+    entry.update({k: v for k, v in fields.items() if v is not None and k not in ("time", "event")})
+    entry = _clean(entry)
+    line = (json.dumps(entry, ensure_ascii=False, sort_keys=False, separators=(",", ":")) + "\n").encode()
+    append_line(audit_path(), line)
+    return entry
+
+
+def append_line(path: Path, line: bytes) -> None:
+    import fcntl
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    except OSError as err:
+        raise UsageError(
+            f"cannot write the audit log {path}: {err.strerror or err}",
+            hint="set PRISM_STATE_DIR to a writable folder",
+        ) from err
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        written = os.write(fd, line)
+        while written < len(line):  # a short write on a full disk: finish it under the same lock
+            written += os.write(fd, line[written:])
+    except OSError as err:
+        raise UsageError(f"cannot write the audit log {path}: {err.strerror or err}") from err
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+@dataclass
+class AuditLog:
+    records: list[dict[str, Any]] = field(default_factory=list)
+    skipped: int = 0  # lines that were not a JSON object with a readable time
+    path: Path | None = None
+
+
+_RELATIVE = re.compile(r"^(\d+)\s*(s|sec|m|min|h|d|w)$")
+_UNITS = {"s": "seconds", "sec": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days",
+          "w": "weeks"}
+
+
+def parse_since(text: str, now: datetime | None = None) -> datetime:
+    """`1h`, `30m`, `7d`, `2026-11-01`, or an ISO time (UTC when no zone is given)."""
+    now = now or datetime.now(UTC)
+    value = text.strip()
+    m = _RELATIVE.match(value)
+    if m:
+        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f'invalid --since "{text}"', hint="use a duration like 30m, 1h, 7d or a date like 2026-11-01"
+        ) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _time_of(entry: dict[str, Any]) -> datetime | None:
+    raw = entry.get("time")
+    if not isinstance(raw, str):
+        return None
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    try:
+        with path.open("rb") as fh:
+            yield from fh
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise UsageError(f"cannot read the audit log {path}: {err.strerror or err}") from err
+
+
+def read(since: datetime | None = None, path: Path | None = None) -> AuditLog:
+    """All readable records (oldest first), optionally only those at or after `since`."""
+    path = path or audit_path()
+    log = AuditLog(path=path)
+    for raw in _lines(path):
+        if not raw.strip():
+            continue
+        try:
+            entry = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            log.skipped += 1
+            continue
+        when = _time_of(entry) if isinstance(entry, dict) else None
+        if when is None:
+            log.skipped += 1
+            continue
+        if since is None or when >= since:
+            log.records.append(entry)
+    return log

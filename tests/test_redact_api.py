@@ -1,0 +1,196 @@
+"""The public API of kubectl_prism.redact: the Redacted type's guard, combining, and anonymization."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from kubectl_prism.redact import Anonymizer, Redacted, concat, redact_json, redact_object, redact_text
+
+
+def test_redacted_cannot_be_built_outside_the_package() -> None:
+    with pytest.raises(TypeError):
+        Redacted("raw secret")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Redacted("raw secret", {})  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Redacted("raw secret", {}, object())
+    with pytest.raises((TypeError, ValueError)):
+        dataclasses.replace(redact_text("ok"), text="password=hunter2")
+
+
+def test_redacted_is_immutable() -> None:
+    r = redact_text("token=abcdef123456")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.text = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        r.counts["token"] = 5  # type: ignore[index]
+
+
+def test_merge_and_concat_add_counts_and_redact_the_separator() -> None:
+    a = redact_text("password=hunter2")
+    b = redact_text("Authorization: Bearer abcdefghijklmnop123456")
+    merged = a.merge(b, sep="\n")
+    assert merged.text == a.text + "\n" + b.text
+    assert merged.counts == {"password": 1, "bearer-token": 1}
+    assert (a + b).text == a.text + b.text
+    sneaky = concat([a, b], sep=" token=s3cr3tValue99 ")
+    assert "s3cr3tValue99" not in sneaky.text and sneaky.counts["token"] == 1
+    with pytest.raises(TypeError):
+        concat([a, "raw"])  # type: ignore[list-item]
+
+
+def test_tail_cuts_after_redaction_and_recounts() -> None:
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0." + "s" * 300
+    r = redact_text("line 1 password=hunter2\nline 2\nAuthorization: Bearer " + jwt + "\n")
+    tail = r.tail(1, max_line=30)
+    assert tail.text.startswith("Authorization: Bearer [REDACT") and tail.text.endswith(" …")
+    assert "hunter2" not in tail.text and tail.counts == {}
+    assert r.tail(3).counts == {"password": 1, "jwt": 1}
+
+
+def test_sha256_and_size_are_of_the_text() -> None:
+    import hashlib
+
+    r = redact_text("héllo")
+    assert r.sha256() == hashlib.sha256("héllo".encode()).hexdigest()
+    assert len(r.encode()) == 6
+
+
+def test_redact_json_scans_keys_values_and_sequences() -> None:
+    out = redact_json(
+        {
+            "password": "hunter2",
+            "note": "AKIAIOSFODNN7EXAMPLE",
+            "args": ["--token", "tk-9f8e7d6c"],
+            "n": 3,
+            "ok": True,
+            "nested": [{"api_key": 123456}],
+        }
+    )
+    doc = json.loads(out.text)
+    assert doc == {
+        "password": "[REDACTED:password]",
+        "note": "[REDACTED:aws-access-key]",
+        "args": ["--token", "[REDACTED:token]"],
+        "n": 3,
+        "ok": True,
+        "nested": [{"api_key": "[REDACTED:api-key]"}],
+    }
+    assert out.counts == {"api-key": 1, "aws-access-key": 1, "password": 1, "token": 1}
+    assert redact_json({"a": 1}, fmt="yaml").text == "a: 1\n"
+
+
+# --- anonymization ---------------------------------------------------------------------------------
+
+
+def _pod() -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "api-7d9c5b8f6d-nnhwj",
+            "namespace": "shop",
+            "ownerReferences": [{"kind": "ReplicaSet", "name": "api-7d9c5b8f6d"}],
+        },
+        "spec": {"nodeName": "k8s-worker-02", "containers": [{"name": "app", "image": "nginx:1.27"}]},
+        "status": {"podIP": "192.168.201.12", "hostIP": "10.20.0.22"},
+    }
+
+
+def test_anonymizer_gives_stable_placeholders_and_restores_answers() -> None:
+    anon = Anonymizer()
+    anon.learn(_pod())
+    text = (
+        "pod api-7d9c5b8f6d-nnhwj in shop on k8s-worker-02 (192.168.201.12) cannot reach "
+        "db.prod.internal; replicaset api-7d9c5b8f6d; kube-system and default stay"
+    )
+    out = redact_text(text, anonymizer=anon).text
+    for real in (
+        "api-7d9c5b8f6d-nnhwj",
+        "shop",
+        "k8s-worker-02",
+        "192.168.201.12",
+        "db.prod.internal",
+        "api-7d9c5b8f6d",
+    ):
+        assert real not in out
+    assert "pod-1" in out and "ns-1" in out and "node-1" in out and "ip-1" in out and "host-1" in out
+    assert "rs-1" in out and "kube-system" in out and "default" in out
+    assert redact_text(text, anonymizer=anon).text == out  # stable within one request
+    answer = "Restart pod-1 in ns-1: `kubectl -n ns-1 delete pod pod-1` (node node-1, ip-1)."
+    assert anon.restore(answer) == (
+        "Restart api-7d9c5b8f6d-nnhwj in shop: `kubectl -n shop delete pod "
+        "api-7d9c5b8f6d-nnhwj` (node k8s-worker-02, 192.168.201.12)."
+    )
+    assert anon.restore("pod-99 and deploy-3 are unknown") == "pod-99 and deploy-3 are unknown"
+
+
+def test_anonymizer_keeps_public_registries_and_kubernetes_names() -> None:
+    anon = Anonymizer()
+    text = (
+        "image ghcr.io/acme/api:1.0 from registry.k8s.io, label kubernetes.io/hostname, "
+        "svc api.shop.svc.cluster.local, 127.0.0.1 and 0.0.0.0, time 12:30:45, version 1.31.2"
+    )
+    out = redact_text(text, anonymizer=anon).text
+    assert out == text  # nothing learnt, nothing identifying by itself
+    out2 = redact_text("registry.acme-corp.com/team/api and 10.0.0.1 and fd00::12:1", anonymizer=anon).text
+    assert out2 == "host-1/team/api and ip-1 and ip-2"
+
+
+def test_redact_object_with_anonymizer_anonymizes_values_and_keys() -> None:
+    anon = Anonymizer()
+    anon.learn(_pod())
+    out = redact_object(_pod(), anonymizer=anon)
+    assert "api-7d9c5b8f6d-nnhwj" not in out.text and "192.168.201.12" not in out.text
+    doc = json.loads(out.text)
+    assert doc["metadata"]["name"] == "pod-1" and doc["metadata"]["namespace"] == "ns-1"
+    assert doc["spec"]["containers"][0]["image"] == "nginx:1.27"
+
+
+# --- key-value syntaxes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("DB_PASSWORD=hunter2", "DB_PASSWORD=[REDACTED:password]"),
+        ("level=info password=hunter2 user=bob", "level=info password=[REDACTED:password] user=bob"),
+        ("GET /x?access_token=abc123def&page=2", "GET /x?access_token=[REDACTED:token]&page=2"),
+        ('{"clientSecret": "s3cr3t-value", "id": 1}', '{"clientSecret": "[REDACTED:secret]", "id": 1}'),
+        ('{"password":"with \\"quote\\" inside"}', '{"password":"[REDACTED:password]"}'),
+        ("  password: correct horse battery staple  # prod", "  password: [REDACTED:password]  # prod"),
+        (
+            "db:\n  password: |\n    line one\n    line two\n  user: app",
+            "db:\n  password: [REDACTED:password]\n  user: app",
+        ),
+        ("X-Api-Key: 5f3e2a1b", "X-Api-Key: [REDACTED:api-key]"),
+        ('secret := "abc123"', 'secret := "[REDACTED:secret]"'),
+        ("'api_key' => 'k-42-x'", "'api_key' => '[REDACTED:api-key]'"),
+        ("mysql --password hunter2 -h db", "mysql --password [REDACTED:password] -h db"),
+        ("run.sh --client-secret=abc123", "run.sh --client-secret=[REDACTED:secret]"),
+        # not secrets: references, settings, counters, prose, placeholders
+        ("secretName: db-tls", "secretName: db-tls"),
+        ("password_min_length=12 max_tokens=4096", "password_min_length=12 max_tokens=4096"),
+        (
+            "failed to fetch anonymous token: unexpected status",
+            "failed to fetch anonymous token: unexpected status",
+        ),
+        (
+            "password=${DB_PASSWORD} token=<none> secret=*** auth=true",
+            "password=${DB_PASSWORD} token=<none> secret=*** auth=true",
+        ),
+        (
+            "UPDATE users SET password_hash = $1 WHERE id = $2",
+            "UPDATE users SET password_hash = $1 WHERE id = $2",
+        ),
+        (
+            "DB_PASSWORD:  <set to the key 'password' in secret 'db'>",
+            "DB_PASSWORD:  <set to the key 'password' in secret 'db'>",
+        ),
+    ],
+)
+def test_key_value_syntaxes(text: str, expected: str) -> None:
+    assert redact_text(text).text == expected

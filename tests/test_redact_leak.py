@@ -1,0 +1,60 @@
+"""The leak harness itself: the seeded scenario is current and loadable, and leaks are found in
+every form a secret can take on the way out."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.parse
+
+import pytest
+
+from tests.leak import SCENARIO_PATH, SEEDED, SEEDED_SECRETS, assert_no_leak, find_leaks, render_scenario
+from tests.scenarios import load_scenario
+
+
+def test_scenario_file_is_generated_from_leak_py() -> None:
+    assert SCENARIO_PATH.read_text(encoding="utf-8") == render_scenario(), "run `python -m tests.leak`"
+
+
+def test_scenario_plants_secrets_in_every_place() -> None:
+    sc = load_scenario(SCENARIO_PATH)
+    kinds = {o["kind"] for o in sc.objects}
+    assert kinds >= {"Secret", "ConfigMap", "Deployment", "ReplicaSet", "Pod", "Event", "Service", "Node"}
+    secrets = sc.objects_of("Secret")
+    assert any("stringData" in s for s in secrets)
+    assert {s.get("type") for s in secrets} >= {
+        "kubernetes.io/dockerconfigjson",
+        "kubernetes.io/tls",
+        "kubernetes.io/service-account-token",
+        "Opaque",
+    }
+    annotations = json.dumps([o["metadata"].get("annotations", {}) for o in sc.objects])
+    assert "last-applied-configuration" in annotations
+    assert any(log["previous"] for log in sc.logs) and any(not log["previous"] for log in sc.logs)
+    assert len(SEEDED_SECRETS) == len(SEEDED) >= 15
+
+
+@pytest.mark.parametrize("kind", sorted(SEEDED))
+def test_every_form_of_a_secret_is_found(kind: str) -> None:
+    secret = SEEDED[kind]
+    forms = {
+        "raw": f"before {secret} after",
+        "base64": base64.b64encode(secret.encode()).decode(),
+        "base64url": base64.urlsafe_b64encode(secret.encode()).decode(),
+        "json": json.dumps({"x": secret}),
+        "url": "https://x/?q=" + urllib.parse.quote(secret, safe=""),
+        "bytes": secret.encode(),
+    }
+    for pad in ("", "a", "ab"):  # inside a longer base64 text, at each of the three alignments
+        forms[f"in-b64-{len(pad)}"] = base64.b64encode(f"{pad}user: {secret}\nmore".encode()).decode()
+    for name, data in forms.items():
+        leaks = find_leaks(data)
+        assert len(leaks) == 1 and leaks[0].startswith(f"{kind} ("), (name, leaks)
+        with pytest.raises(AssertionError, match=kind):
+            assert_no_leak(data)
+
+
+def test_clean_text_passes() -> None:
+    assert_no_leak("[REDACTED:jwt] and ordinary text, sha256:" + "ab" * 32)
+    assert find_leaks(b"") == []
