@@ -1,0 +1,88 @@
+"""Cluster context: the only code that talks to the API server or reads a snapshot (DESIGN §3).
+
+`gather_scope` is the single entry point for commands: it picks the source (`--snapshot PATH` or the
+live cluster of the kubeconfig), works out the scope (target, `-n`, the context's namespace, `-A`)
+and returns the same Snapshot model either way.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kubectl_prism.errors import UsageError
+from kubectl_prism.kinds import Target
+from kubectl_prism.options import GlobalOptions
+from kubectl_prism.snapshot import Snapshot
+
+__all__ = ["gather_scope", "paused_gc", "resolve_namespace"]
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while building a snapshot.
+
+    Parsed JSON has no reference cycles, but the collector keeps re-scanning the growing heap of
+    dicts while big lists are parsed: pausing it makes gathering 10,000 pods ~1.5x faster.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def resolve_namespace(g: GlobalOptions) -> str | None:
+    """The namespace of the scope: `-n`, else the context's namespace; None for `-A` or a whole snapshot.
+
+    For a live cluster this reads the kubeconfig (and may run its credential plugin).
+    """
+    if g.all_namespaces:
+        return None
+    if g.namespace:
+        return g.namespace
+    if g.snapshot is not None:
+        return None  # a snapshot has no "current namespace": without -n it is analyzed whole
+    from kubectl_prism.gather.kubeconfig import resolve_connection
+
+    return resolve_connection(g.kubeconfig, g.context).namespace
+
+
+def gather_scope(g: GlobalOptions, target: Target | None) -> Snapshot:
+    """The snapshot for a command's scope, from `--snapshot` or from the live cluster."""
+    if target is not None and target.info.namespaced and g.all_namespaces:
+        raise UsageError("a resource cannot be retrieved by name across all namespaces",
+                         hint=f"use -n NAMESPACE with {target}")
+    if g.snapshot is not None:
+        with paused_gc():
+            return _from_snapshot(g, target)
+    from kubectl_prism.gather.kubeconfig import resolve_connection
+    from kubectl_prism.gather.live import gather_live
+    from kubectl_prism.gather.scope import GatherScope
+
+    conn = resolve_connection(g.kubeconfig, g.context)
+    namespace = None if g.all_namespaces else (g.namespace or conn.namespace)
+    if target is not None and not target.info.namespaced:
+        namespace = None  # node/x, ns/x: -n does not apply (as in kubectl)
+    snapshot = gather_live(conn, GatherScope(namespace, target))
+    snapshot.source, snapshot.context, snapshot.target = "live", conn.context, target
+    if target is not None and target.kind == "Namespace":
+        snapshot.namespace = target.name
+    return snapshot
+
+
+def _from_snapshot(g: GlobalOptions, target: Target | None) -> Snapshot:
+    from kubectl_prism.gather.scope import restrict
+    from kubectl_prism.gather.snapshot_files import load_snapshot_path
+
+    assert g.snapshot is not None
+    loaded = load_snapshot_path(g.snapshot)
+    namespace = None if g.all_namespaces else g.namespace
+    if target is not None and not target.info.namespaced:
+        namespace = None
+    snapshot = restrict(loaded, target, namespace, source_label=f" in snapshot {g.snapshot}")
+    snapshot.source, snapshot.context, snapshot.target = "snapshot", loaded.context, target
+    return snapshot

@@ -1,0 +1,316 @@
+"""Find the cluster the way kubectl does and turn it into a `ClusterConnection`.
+
+Loading rules (client-go's): `--kubeconfig FILE` alone; else every existing file of `KUBECONFIG`
+(`:`-separated) merged — for clusters, contexts and users the first file to define a name wins, and
+the first file that sets `current-context` wins; else `~/.kube/config`; and when none of those exists,
+the in-cluster service account of the pod we run in.
+
+Credentials (tokens, token files, client certificates, exec plugins, auth providers, basic auth,
+`insecure-skip-tls-verify`, `tls-server-name`, `proxy-url`) are resolved by the `kubernetes` package's
+own loader, so they behave as the official client supports them. It is imported lazily: loading it
+costs ~0.2 s and commands like `--help` must not pay for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kubectl_prism.errors import ClusterAccessError
+
+# Where Kubernetes mounts a pod's service account. A module constant so tests can point it elsewhere.
+SERVICEACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+IN_CLUSTER_CONTEXT = "in-cluster"
+
+_NO_CONFIG_HINT = "pass --kubeconfig FILE, set KUBECONFIG, or analyze saved files with --snapshot PATH"
+
+
+@dataclass
+class ClusterConnection:
+    """Everything needed to talk to one API server; never printed (it may point at credentials)."""
+
+    context: str
+    namespace: str  # the context's default namespace ("default" when the context sets none)
+    server: str  # "https://10.0.0.1:6443", without a trailing slash
+    verify: bool = True
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    tls_server_name: str | None = None
+    proxy: str | None = None
+    # Returns the Authorization header value ("Bearer …", "Basic …") or None; it refreshes expiring
+    # exec-plugin and service-account tokens through the kubernetes loader's refresh hook.
+    auth_header: Callable[[], str | None] = field(default=lambda: None, repr=False)
+    in_cluster: bool = False
+    sources: tuple[str, ...] = ()  # the kubeconfig files it came from (for messages)
+
+
+# --- which files -----------------------------------------------------------------------------------
+
+
+def kubeconfig_paths(explicit: str | None) -> tuple[list[Path], str]:
+    """The kubeconfig files to merge (existing ones only) and a phrase saying where we looked."""
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ClusterAccessError(f"kubeconfig {explicit} does not exist",
+                                     hint="check the --kubeconfig path")
+        return [path], str(path)
+    env = os.environ.get("KUBECONFIG")
+    if env:
+        listed = [Path(p).expanduser() for p in env.split(os.pathsep) if p]
+        # client-go ignores files of KUBECONFIG that do not exist, and reads each file once.
+        existing = list(dict.fromkeys(p for p in listed if p.is_file()))
+        return existing, f"KUBECONFIG={env}"
+    default = Path.home() / ".kube" / "config"
+    return ([default] if default.is_file() else []), str(default)
+
+
+def _read_yaml(path: Path) -> dict[str, Any] | None:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClusterAccessError(f"cannot read kubeconfig {path}: {_os_reason(exc)}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ClusterAccessError(
+            f"kubeconfig {path} is not valid YAML{where}", hint="fix the file or point --kubeconfig elsewhere"
+        ) from exc
+    if data is None:
+        return None  # an empty file is an empty config, as in kubectl
+    if not isinstance(data, dict):
+        raise ClusterAccessError(f"kubeconfig {path} is not a kubeconfig: expected a mapping at the top")
+    for key in ("clusters", "contexts", "users"):
+        entries = data.get(key)
+        if entries is None:
+            continue
+        if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get("name") for e in entries):
+            raise ClusterAccessError(f"kubeconfig {path} is malformed: every entry of `{key}` needs a name")
+    return data
+
+
+# --- resolving -------------------------------------------------------------------------------------
+
+
+def resolve_connection(kubeconfig: str | None = None, context: str | None = None) -> ClusterConnection:
+    """The connection for `--kubeconfig` / `--context`, following kubectl's rules (module docstring)."""
+    paths, looked_at = kubeconfig_paths(kubeconfig)
+    docs = [(p, d) for p in paths if (d := _read_yaml(p)) is not None]
+    if not docs or not any(d.get("contexts") or d.get("clusters") for _, d in docs):
+        if not kubeconfig and _in_cluster_possible():
+            return _in_cluster_connection()
+        if paths:
+            raise ClusterAccessError(f"kubeconfig {looked_at} holds no clusters or contexts",
+                                     hint=_NO_CONFIG_HINT)
+        raise ClusterAccessError(f"no kubeconfig found (looked at {looked_at})", hint=_NO_CONFIG_HINT)
+
+    contexts = _merged_names(docs, "contexts")
+    name = context or next((d["current-context"] for _, d in docs if d.get("current-context")), None)
+    available = ", ".join(contexts) or "none"
+    if not name:
+        raise ClusterAccessError(
+            f"no current context is set in kubeconfig ({looked_at})",
+            hint=f"pass --context NAME or run `kubectl config use-context NAME`; "
+            f"available contexts: {available}",
+        )
+    if name not in contexts:
+        raise ClusterAccessError(
+            f'context "{name}" not found in kubeconfig ({looked_at})', hint=f"available contexts: {available}"
+        )
+    ctx = contexts[name].get("context") or {}
+    cluster_name = ctx.get("cluster")
+    clusters = _merged_names(docs, "clusters")
+    if not cluster_name or cluster_name not in clusters:
+        raise ClusterAccessError(
+            f'context "{name}" refers to cluster "{cluster_name}", which is not in the kubeconfig',
+            hint="fix the context or add the cluster",
+        )
+    if not (clusters[cluster_name].get("cluster") or {}).get("server"):
+        raise ClusterAccessError(f'cluster "{cluster_name}" of context "{name}" has no server URL')
+    user_name = ctx.get("user")
+    if user_name and user_name not in _merged_names(docs, "users"):
+        # kubectl goes on without credentials; the server will then answer 401 or 403.
+        logging.getLogger(__name__).debug("user %s of context %s is not in the kubeconfig", user_name, name)
+
+    cfg = _load_with_kubernetes(paths, docs, name, user_name)
+    return ClusterConnection(
+        context=name,
+        namespace=ctx.get("namespace") or "default",
+        server=cfg.host,
+        verify=bool(cfg.verify_ssl),
+        ca_file=cfg.ssl_ca_cert,
+        cert_file=cfg.cert_file,
+        key_file=cfg.key_file,
+        tls_server_name=cfg.tls_server_name,
+        # Only the kubeconfig's proxy-url: the client's Configuration also copies HTTPS_PROXY, which
+        # http.py applies itself with kubectl's rules (NO_PROXY, never for loopback).
+        proxy=(clusters[cluster_name].get("cluster") or {}).get("proxy-url"),
+        auth_header=_auth_header_provider(cfg),
+        sources=tuple(str(p) for p in paths),
+    )
+
+
+def _merged_names(docs: list[tuple[Path, dict[str, Any]]], key: str) -> dict[str, dict[str, Any]]:
+    merged: dict[str, dict[str, Any]] = {}
+    for _, data in docs:
+        for entry in data.get(key) or []:
+            merged.setdefault(entry["name"], entry)  # the first file to define a name wins
+    return merged
+
+
+def _load_with_kubernetes(
+    paths: list[Path], docs: list[tuple[Path, dict[str, Any]]], context: str, user: str | None
+) -> Any:
+    from kubernetes.client import Configuration
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
+
+    merger = KubeConfigMerger("")  # no paths: we feed it the files we already validated, in order
+    for path, _ in docs:
+        merger.load_config(str(path))
+    # KubeConfigMerger lets the *last* file set current-context; kubectl lets the first one win. We
+    # pass the context explicitly, so only the stored value needs fixing for anyone reading it.
+    merger.config.value["current-context"] = context
+    cfg = Configuration()
+    errors = _CapturedErrors()
+    try:
+        with errors:
+            loader = KubeConfigLoader(config_dict=merger.config, active_context=context,
+                                      config_base_path=None)
+            loader.load_and_set(cfg)
+    except ConfigException as exc:
+        raise ClusterAccessError(f'cannot load credentials of context "{context}": {_config_reason(exc)}',
+                                 hint="fix the kubeconfig entry") from exc
+    except OSError as exc:
+        raise ClusterAccessError(
+            f'cannot load credentials of context "{context}": {_os_reason(exc)}',
+            hint="fix the kubeconfig entry",
+        ) from exc
+    except ValueError as exc:  # bad base64 in *-data fields
+        raise ClusterAccessError(
+            f'cannot load credentials of context "{context}": invalid embedded data ({exc})',
+            hint="fix the kubeconfig entry",
+        ) from exc
+    if errors.messages and not cfg.api_key and not cfg.cert_file:
+        # The loader only logs a failing exec credential plugin and goes on without credentials.
+        raise ClusterAccessError(
+            f'the credential plugin of user "{user}" failed: {errors.messages[0].splitlines()[0]}',
+            hint="run the plugin by hand or log in again",
+        )
+    for label, file in (("certificate-authority", cfg.ssl_ca_cert), ("client-certificate", cfg.cert_file),
+                        ("client-key", cfg.key_file)):
+        _check_readable(file, label, context)
+    return cfg
+
+
+def _auth_header_provider(cfg: Any) -> Callable[[], str | None]:
+    lock = threading.Lock()
+
+    def header() -> str | None:
+        # get_api_key_with_prefix runs the loader's refresh hook (exec plugin / token file re-read).
+        with lock:
+            return cfg.get_api_key_with_prefix("BearerToken")
+
+    return header
+
+
+def _check_readable(path: str | None, label: str, context: str) -> None:
+    if not path:
+        return
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise ClusterAccessError(
+            f'cannot read {label} file {path} of context "{context}": {_os_reason(exc)}',
+            hint="fix the path in the kubeconfig or the file's permissions",
+        ) from exc
+
+
+# --- in-cluster ------------------------------------------------------------------------------------
+
+
+def _in_cluster_possible() -> bool:
+    # client-go's inClusterClientConfig.Possible(): the env vars are set and the token file exists.
+    return bool(os.environ.get("KUBERNETES_SERVICE_HOST") and os.environ.get("KUBERNETES_SERVICE_PORT")
+                and (SERVICEACCOUNT_DIR / "token").is_file())
+
+
+def _in_cluster_connection() -> ClusterConnection:
+    from kubernetes.client import Configuration
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.incluster_config import InClusterConfigLoader
+
+    cfg = Configuration()
+    try:
+        InClusterConfigLoader(
+            token_filename=str(SERVICEACCOUNT_DIR / "token"), cert_filename=str(SERVICEACCOUNT_DIR / "ca.crt")
+        ).load_and_set(cfg)
+    except (ConfigException, OSError) as exc:
+        raise ClusterAccessError(f"cannot use the in-cluster service account: {exc}",
+                                 hint=_NO_CONFIG_HINT) from exc
+    return ClusterConnection(
+        context=IN_CLUSTER_CONTEXT,
+        namespace=_in_cluster_namespace(),
+        server=cfg.host,
+        ca_file=cfg.ssl_ca_cert,
+        auth_header=_auth_header_provider(cfg),
+        in_cluster=True,
+    )
+
+
+def _in_cluster_namespace() -> str:
+    # client-go: POD_NAMESPACE first, then the service account's namespace file, then "default".
+    if ns := os.environ.get("POD_NAMESPACE"):
+        return ns
+    try:
+        return (SERVICEACCOUNT_DIR / "namespace").read_text(encoding="utf-8").strip() or "default"
+    except OSError:
+        return "default"
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+class _CapturedErrors(logging.Handler):
+    """Collects what the kubernetes loader logs (it logs exec-plugin failures instead of raising)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> _CapturedErrors:
+        root = logging.getLogger()
+        # Keep the messages off stderr: the caller turns them into one clear line.
+        self._saved = list(root.handlers)
+        root.handlers = [self]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger().handlers = self._saved
+
+
+def _config_reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    return text.replace("Invalid kube-config file. ", "")
+
+
+def _os_reason(exc: OSError | UnicodeDecodeError) -> str:
+    if isinstance(exc, OSError):
+        if exc.strerror and exc.filename:
+            return f"{exc.strerror}: {exc.filename}"
+        return exc.strerror or str(exc)
+    return "not UTF-8 text"

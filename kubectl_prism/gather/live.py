@@ -1,0 +1,359 @@
+"""Gather a scope from a live cluster with a few parallel list calls, then cut it with `scope.restrict`.
+
+Round trips, each one a batch of parallel requests:
+1. the target object (and an HPA's scale target) — namespace and cluster scopes start with metrics
+   discovery instead, which also surfaces an unreachable server or bad credentials before the fan-out;
+2. the lists the scope needs: everything namespaced in the namespace (or cluster), or for a target
+   its pods by label selector, its owner chain, and the namespace's Services, Ingresses, HPAs, PDBs,
+   NetworkPolicies, quotas and events;
+3. what the pods decide: referenced ConfigMaps/Secrets/PVCs, bounded log tails of failing
+   containers, pod metrics;
+4. cluster-scoped kinds only when something in scope needs them (scope.optional_kinds).
+A 403 anywhere becomes a gap and the rest goes on; 401, TLS and connection errors end the command.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from kubectl_prism.errors import ClusterAccessError
+from kubectl_prism.gather import rules
+from kubectl_prism.gather import scope as sc
+from kubectl_prism.gather.http import METADATA, METADATA_LIST, ApiError, Forbidden, KubeClient, NotFound
+from kubectl_prism.gather.kubeconfig import ClusterConnection
+from kubectl_prism.kinds import BY_KIND, KindInfo, Target
+from kubectl_prism.snapshot import KubeObject, LogKey, Snapshot, meta, name_of
+
+# Namespaced kinds read for a namespace or the whole cluster, biggest first so they start first.
+NAMESPACED_KINDS = (
+    "Pod", "Event", "ReplicaSet", "ConfigMap", "Secret", "Service", "Endpoints", "Deployment",
+    "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController", "PersistentVolumeClaim",
+    "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "ResourceQuota",
+    "LimitRange", "ServiceAccount",
+)
+# Cluster-scoped kinds read with -A (a narrower scope reads them only when needed).
+CLUSTER_KINDS = (
+    "Node", "Namespace", "PersistentVolume", "StorageClass", "IngressClass",
+    "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+)
+METRICS_DISCOVERY = "/apis/metrics.k8s.io/v1beta1"
+WORKERS = 8
+
+
+def gather_live(conn: ClusterConnection, scope: sc.GatherScope, client: KubeClient | None = None) -> Snapshot:
+    """The snapshot of `scope` read from the cluster of `conn` (pass `client` to reuse or count requests)."""
+    from kubectl_prism.gather import paused_gc
+
+    own = client is None
+    client = client or KubeClient(conn, pool_size=WORKERS)
+    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="prism-gather")
+    finished = False
+    try:
+        with paused_gc():
+            snapshot = _Gatherer(client, scope, pool).gather()
+        finished = True
+        return snapshot
+    finally:
+        # On Ctrl-C or an error, queued requests are dropped instead of waited for.
+        pool.shutdown(wait=finished, cancel_futures=True)
+        if own:
+            client.close()
+
+
+class _Gatherer:
+    def __init__(self, client: KubeClient, scope: sc.GatherScope, pool: ThreadPoolExecutor) -> None:
+        self.client = client
+        self.scope = scope
+        self.pool = pool
+        self.snap = Snapshot(source="live", context=client.conn.context, namespace=scope.namespace,
+                             target=scope.target)
+        self.metrics_served = False
+        self._lock = threading.Lock()
+
+    # --- scopes ------------------------------------------------------------------------------------
+
+    def gather(self) -> Snapshot:
+        target, ns = self.scope.target, self.scope.namespace
+        if target is None:
+            self._discover_metrics()
+            self._collection(ns)
+        elif target.kind == "Namespace":
+            self._namespace_target(target)
+            ns = target.name
+        elif target.kind == "Node":
+            self._node_target(target)
+        else:
+            if ns is None:
+                raise ClusterAccessError(f"{target} needs a namespace")  # gather_scope always gives one
+            self._target(target, ns)
+        out = sc.restrict(self.snap, target, ns, target_checked=True)
+        out.source, out.context = "live", self.client.conn.context
+        return out
+
+    def _collection(self, ns: str | None) -> None:
+        """A namespace (ns) or the whole cluster (None)."""
+        kinds = NAMESPACED_KINDS + (CLUSTER_KINDS if ns is None else ())
+        self._parallel([self._lister(kind, ns) for kind in kinds])
+        pods = self.snap.of_kind("Pod")
+        tasks = self._log_tasks(pods) + self._metrics_tasks("PodMetrics", ns)
+        if ns is None:
+            tasks += self._metrics_tasks("NodeMetrics", None)
+        else:
+            optional = rules.optional_kinds(pods, self.snap.of_kind("PersistentVolumeClaim"),
+                                         self.snap.of_kind("Ingress"), self.snap.of_kind("Event"))
+            tasks += self._optional_tasks(optional)
+        self._parallel(tasks)
+
+    def _namespace_target(self, target: Target) -> None:
+        try:
+            obj = self.client.get_json(target.info.object_path(target.name))
+            self._add([self._fix(target.info, obj)])
+        except NotFound:
+            raise ClusterAccessError(f'namespace "{target.name}" not found') from None
+        except Forbidden:
+            self._gap(target.info, None, "forbidden")
+        except ApiError as err:
+            self._gap(target.info, None, _reason(err))
+        self._discover_metrics()
+        self._collection(target.name)
+
+    def _node_target(self, target: Target) -> None:
+        node = self._get_target(target, None)
+        name = name_of(node)
+        self._parallel([
+            self._discover_metrics,
+            self._lister("Pod", None, field_selector=f"spec.nodeName={name}"),
+            self._lister("Event", None,
+                         field_selector=f"involvedObject.kind=Node,involvedObject.name={name}"),
+        ])
+        tasks = self._log_tasks(self.snap.of_kind("Pod"))
+        if self.metrics_served:
+            tasks.append(lambda: self._get_optional(BY_KIND["NodeMetrics"], None, name))
+        self._parallel(tasks)
+
+    def _target(self, target: Target, ns: str) -> None:
+        obj = self._get_target(target, ns)
+        anchor: KubeObject | None = obj
+        if target.kind == "HorizontalPodAutoscaler":
+            ref = (obj.get("spec") or {}).get("scaleTargetRef") or {}
+            info = BY_KIND.get(ref.get("kind", ""))
+            anchor = self._get_optional(info, ns, ref.get("name", "")) if info and info.namespaced else None
+            if anchor is None and info is not None and info.namespaced:
+                # List the kind so "the scale target does not exist" is known, not guessed.
+                self._lister(info.kind, ns)()
+
+        tasks: list[Callable[[], Any]] = [self._discover_metrics, lambda: self._owner_chain(obj, ns)]
+        if anchor is not None and anchor is not obj:
+            tasks.append(lambda: self._owner_chain(anchor, ns))
+        tasks += self._pod_tasks(anchor, ns)
+        tasks += [self._lister(kind, ns) for kind in rules.RELATED_KINDS]
+        if target.kind == "Pod":
+            tasks.append(self._lister("Event", ns, field_selector=(
+                f"involvedObject.kind=Pod,involvedObject.name={target.name}")))
+        else:
+            tasks.append(self._lister("Event", ns))
+        self._parallel(tasks)
+
+        closure = sc.target_closure(self.snap, target, obj)
+        refs = sc.referenced_names(self.snap, closure)
+        tasks = [self._lister(kind, ns) for kind, names in refs.items()
+                 if names and not (kind == target.kind and names == {target.name})]
+        tasks += self._log_tasks(closure.pods) + self._metrics_tasks("PodMetrics", ns)
+        self._parallel(tasks)
+
+        closure = sc.target_closure(self.snap, target, obj)
+
+        def in_closure(kind: str) -> list[KubeObject]:
+            return [o for o in self.snap.of_kind(kind, ns) if closure.has(kind, ns, name_of(o))]
+
+        optional = rules.optional_kinds(closure.pods, in_closure("PersistentVolumeClaim"),
+                                        in_closure("Ingress"), sc.closure_events(self.snap, closure))
+        self._parallel(self._optional_tasks(optional))
+
+    def _pod_tasks(self, anchor: KubeObject | None, ns: str) -> list[Callable[[], Any]]:
+        """Lists that find the pods of the anchor object (and the workloads between them)."""
+        if anchor is None or anchor.get("kind") == "Pod":
+            return []
+        kind = anchor.get("kind")
+        spec = anchor.get("spec") or {}
+        if kind == "Deployment":
+            selector = rules.label_selector_string(spec.get("selector"))
+            if not selector:
+                return []
+            return [self._lister("Pod", ns, selector), self._lister("ReplicaSet", ns, selector)]
+        if kind == "CronJob":
+            # Job pods carry a `job-name` label; ownership narrows it down in scope.restrict.
+            return [self._lister("Job", ns), self._lister("Pod", ns, "job-name")]
+        if kind in rules.WORKLOAD_KINDS or kind in ("Service", "PodDisruptionBudget"):
+            selector = rules.label_selector_string(spec.get("selector"))
+            tasks = [self._lister("Pod", ns, selector)] if selector else []
+        elif kind == "NetworkPolicy":
+            tasks = [self._lister("Pod", ns, rules.label_selector_string(spec.get("podSelector")))]
+        else:  # Ingress, PVC, ConfigMap, Secret: pods found by what their specs reference
+            tasks = [self._lister("Pod", ns)]
+        if kind not in rules.WORKLOAD_KINDS:
+            # Pods of a Service, PDB, ... may belong to any workload: read the owners' kinds.
+            tasks += [self._lister(k, ns) for k in rules.WORKLOAD_KINDS]
+        return tasks
+
+    # --- requests ----------------------------------------------------------------------------------
+
+    def _lister(self, kind: str, ns: str | None, label_selector: str | None = None,
+                field_selector: str | None = None) -> Callable[[], None]:
+        info = BY_KIND[kind]
+
+        def run() -> None:
+            query = {}
+            if label_selector:
+                query["labelSelector"] = label_selector
+            if field_selector:
+                query["fieldSelector"] = field_selector
+            accept = METADATA_LIST if kind == "Secret" else "application/json"
+            try:
+                items = self.client.list(info.list_path(ns), query, accept=accept,
+                                         transform=lambda item: self._fix(info, item))
+            except ApiError as err:
+                self._gap(info, ns if info.namespaced else None, _reason(err))
+                return
+            with self._lock:
+                # The key marks the kind as read in full for the scope, even when empty: analyzers
+                # take absence as "missing" only for gathered kinds.
+                self.snap.objects.setdefault(info.kind, [])
+                self.snap.add_all(items)
+
+        return run
+
+    def _get_target(self, target: Target, ns: str | None) -> KubeObject:
+        info = target.info
+        where = f' in namespace "{ns}"' if info.namespaced else ""
+        try:
+            obj = self.client.get_json(info.object_path(target.name, ns),
+                                       accept=METADATA if info.kind == "Secret" else "application/json")
+        except NotFound:
+            raise ClusterAccessError(f'{info.kind.lower()} "{target.name}" not found{where}',
+                                     hint=f"list them with: kubectl get {info.resource}"
+                                     + (f" -n {ns}" if info.namespaced else "")) from None
+        except Forbidden:
+            raise ClusterAccessError(f'not allowed to read {info.kind.lower()} "{target.name}"{where}',
+                                     hint=f"ask for get permission on {info.resource}") from None
+        except ApiError as err:
+            raise ClusterAccessError(
+                f'cannot read {info.kind.lower()} "{target.name}"{where}: {err.message}') from None
+        fixed = self._fix(info, obj)
+        self._add([fixed])
+        return fixed
+
+    def _get_optional(self, info: KindInfo, ns: str | None, name: str) -> KubeObject | None:
+        """One named object that may be missing or forbidden (an owner, a scale target, node metrics)."""
+        try:
+            obj = self.client.get_json(info.object_path(name, ns),
+                                       accept=METADATA if info.kind == "Secret" else "application/json")
+        except NotFound:
+            return None
+        except ApiError as err:
+            self._gap(info, ns if info.namespaced else None, _reason(err))
+            return None
+        fixed = self._fix(info, obj)
+        self._add([fixed])
+        return fixed
+
+    def _owner_chain(self, obj: KubeObject, ns: str) -> None:
+        """GET the controllers above `obj` one by one (at most a few: Pod -> ReplicaSet -> Deployment)."""
+        seen: set[tuple[str, str]] = set()
+        current: KubeObject | None = obj
+        while current is not None:
+            refs = meta(current).get("ownerReferences") or []
+            ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
+            info = BY_KIND.get((ref or {}).get("kind", ""))
+            if ref is None or info is None or not info.namespaced or (info.kind, ref.get("name")) in seen:
+                return
+            seen.add((info.kind, ref.get("name", "")))
+            with self._lock:
+                current = self.snap.get(info.kind, ns, ref.get("name", ""))
+            current = current or self._get_optional(info, ns, ref.get("name", ""))
+
+    def _log_tasks(self, pods: list[KubeObject]) -> list[Callable[[], None]]:
+        keys, skipped = rules.log_plan(pods)
+        if skipped:
+            self.snap.add_gap("pods/log", None, rules.log_cap_gap_reason(skipped))
+        return [lambda key=key: self._fetch_log(key) for key in keys]
+
+    def _fetch_log(self, key: LogKey) -> None:
+        query: dict[str, Any] = {"container": key.container, "tailLines": rules.LOG_TAIL_LINES,
+                                 "limitBytes": rules.LOG_LIMIT_BYTES}
+        if key.previous:
+            query["previous"] = "true"
+        try:
+            text = self.client.get_text(f"/api/v1/namespaces/{key.namespace}/pods/{key.pod}/log", query)
+        except Forbidden:
+            with self._lock:
+                self.snap.add_gap("pods/log", key.namespace, "forbidden")
+            return
+        except ApiError:
+            return  # 400/404: the container has no (previous) log yet; nothing to report
+        if text.strip():  # an empty log says nothing (and a snapshot loader drops it too)
+            with self._lock:
+                self.snap.logs[key] = text
+
+    def _discover_metrics(self) -> None:
+        try:
+            doc = self.client.get_json(METRICS_DISCOVERY)
+        except ApiError as err:
+            reason = "forbidden" if isinstance(err, Forbidden) else "unavailable"
+            with self._lock:
+                self.snap.add_gap("metrics.k8s.io", None, reason)
+            return
+        self.metrics_served = any(r.get("name") in ("pods", "nodes") for r in doc.get("resources") or [])
+        if not self.metrics_served:
+            with self._lock:
+                self.snap.add_gap("metrics.k8s.io", None, "unavailable")
+
+    def _metrics_tasks(self, kind: str, ns: str | None) -> list[Callable[[], None]]:
+        return [self._lister(kind, ns)] if self.metrics_served else []
+
+    def _optional_tasks(self, kinds: list[str]) -> list[Callable[[], None]]:
+        return [self._lister(kind, None) for kind in kinds
+                if kind not in ("NodeMetrics", "PodMetrics") or self.metrics_served]
+
+    # --- bookkeeping -------------------------------------------------------------------------------
+
+    def _parallel(self, tasks: list[Callable[[], Any]]) -> None:
+        futures = [self.pool.submit(task) for task in tasks]
+        error: Exception | None = None
+        for future in futures:
+            try:
+                future.result()
+            except Exception as exc:  # keep the first; the others are usually the same failure
+                error = error or exc
+        if error is not None:
+            raise error
+
+    @staticmethod
+    def _fix(info: KindInfo, item: dict[str, Any]) -> KubeObject:
+        # List items come without kind/apiVersion; Secrets arrive as PartialObjectMetadata.
+        item["kind"] = info.kind
+        item["apiVersion"] = info.api_version
+        return rules.slim(item)
+
+    def _add(self, objs: list[KubeObject]) -> None:
+        with self._lock:
+            self.snap.add_all(objs)
+
+    def _gap(self, info: KindInfo, ns: str | None, reason: str) -> None:
+        with self._lock:
+            self.snap.add_gap(info.resource, ns, reason)
+
+
+def _reason(err: ApiError) -> str:
+    if isinstance(err, Forbidden):
+        return "forbidden"
+    if isinstance(err, NotFound):
+        return "not served by this cluster"
+    if err.status == 406:
+        return "metadata-only listing not supported by this server"
+    if err.status < 300:
+        return "the server's answer was not valid JSON"
+    return f"server error {err.status}" if err.status >= 500 else f"error {err.status}"
