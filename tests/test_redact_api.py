@@ -194,3 +194,13 @@ def test_redact_object_with_anonymizer_anonymizes_values_and_keys() -> None:
 )
 def test_key_value_syntaxes(text: str, expected: str) -> None:
     assert redact_text(text).text == expected
+
+
+def test_digest_exemption_needs_the_algorithms_length() -> None:
+    """`SHA256:` before a run protects it only when the run is SHA-256 sized (found by hypothesis)."""
+    secret = "wSNMnIqMSBKX80SrQRG7wRBZ1Wmgw6DEWOMGXWUSrPs+cOeHJd2KHzcrqnVkWlVHO4ElDg8562qZoev0VxIsVA=="
+    assert secret not in redact_text(f"SHA256:\n{secret} ").text
+    digest = "sha256:" + "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    fingerprint = "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8"
+    line = f"image ghcr.io/acme/api@{digest} host key {fingerprint}"
+    assert redact_text(line).text == line

@@ -72,7 +72,25 @@ _DOTTED_RE = [(kind, back, re.compile(rx)) for kind, back, rx in _DOTTED]
 
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{20,}={0,2}")
 _DIGEST_BEFORE = re.compile(
-    r"(?i)(?:sha1|sha256|sha384|sha512|md5|blake2b|containerd|docker|cri-o|h1)[:@/]$|@$")
+    r"(?i)(sha1|sha256|sha384|sha512|md5|blake2b|containerd|docker|cri-o|h1)[:@/]+$|@$")
+_HEX = re.compile(r"[0-9a-fA-F]+")
+# A digest is exempt only when its length fits the algorithm named before it: "SHA256:" followed by an
+# 88-character base64 run is not a SHA-256 fingerprint, and must not hide a secret.
+_DIGEST_LENGTHS = {  # algorithm: (hex length, base64 lengths with and without padding)
+    "md5": (32, (22, 24)), "sha1": (40, (27, 28)), "sha256": (64, (43, 44)), "sha384": (96, (64,)),
+    "sha512": (128, (86, 88)), "blake2b": (128, (86, 88)), "h1": (64, (43, 44)),
+}
+
+
+def _is_digest(text: str, start: int, token: str) -> bool:
+    before = _DIGEST_BEFORE.search(text, max(0, start - 14), start)
+    if before is None:
+        return False
+    algorithm = (before.group(1) or "").lower()
+    hex_length, b64_lengths = _DIGEST_LENGTHS.get(algorithm, (64, ()))
+    if _HEX.fullmatch(token):
+        return len(token) == hex_length
+    return len(token) in b64_lengths
 # request and trace ids are random by design and identify nothing secret
 _ID_KEY = re.compile(r"(?i)(?:request|correlation|trace|span|cf|amz|message|event|idempotency)[-_.]?id$")
 _AWS_SECRET = re.compile(r"[A-Za-z0-9+/]{40}")
@@ -152,8 +170,8 @@ def _scrub(text: str, counts: dict[str, int], aws: bool) -> str:
                 continue
         else:
             verdict = token_verdict(token)
-            if verdict is None or text.endswith(_PLACEHOLDER_BEFORE, 0, start) or _DIGEST_BEFORE.search(
-                    text, max(0, start - 12), start):
+            after_placeholder = text.endswith(_PLACEHOLDER_BEFORE, 0, start)
+            if verdict is None or after_placeholder or _is_digest(text, start, token):
                 continue
             typed = _context_type(text, start, verdict, aws, token)
             if typed is None:

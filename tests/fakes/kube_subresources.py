@@ -114,7 +114,7 @@ def pod_logs(store: Store, call: Call, target: Target) -> Reply:
     lines = text.splitlines(keepends=True)
     tail = call.param("tailLines")
     if tail.isdigit():
-        lines = lines[len(lines) - int(tail):] if int(tail) else []
+        lines = lines[-int(tail):] if int(tail) else []
     if call.flag("timestamps"):
         started = ((state.get("state") or {}).get("running") or {}).get("startedAt", "2026-01-01T00:00:00Z")
         stamp = started.replace("Z", ".000000000Z")
