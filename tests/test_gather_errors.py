@@ -149,3 +149,35 @@ def test_limited_token_gives_gaps_and_exit_zero(tmp_path: Path, fake_kube: Any, 
     assert any(f["object"]["name"] == "api-7d9c5b8f6-hp4zt" for f in doc["findings"])
     text = prism("diagnose", "--kubeconfig", str(path), "--no-color")
     assert text.returncode == 0 and f"could not read {gap} in shop: forbidden" in text.stdout
+
+
+def test_ctrl_c_exits_130_at_once_while_requests_hang(tmp_path: Path, fake_kube: Any) -> None:
+    """Worker threads blocked in reads (here for 30 s) must not hold the exit until the read timeout."""
+    import os
+    import signal
+    import time
+
+    api = fake_kube(SHOP)
+    for path in ("/api/v1/pods", "/api/v1/events"):
+        api.inject(path, status=0, delay=30, times=3)  # answered, but only after 30 s
+    temp = tmp_path / "tmp"  # the kubernetes loader writes the inline CA here and removes it at exit
+    temp.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+    env["TMPDIR"] = str(temp)
+    proc = subprocess.Popen(
+        [str(PRISM.parent / "kubectl-prism"), "diagnose", "-A", "--kubeconfig", str(api.kubeconfig)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 30
+    # the quick lists are answered (and logged) while the two slow ones hang in worker threads
+    while len(api.requests) < 10 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(api.requests) >= 10 and proc.poll() is None
+    time.sleep(0.2)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    took = time.monotonic() - sent
+    assert proc.returncode == 130, err
+    assert err == "error: interrupted\n" and out == ""
+    assert took < 2, f"exit took {took:.1f} s"
+    assert list(temp.iterdir()) == []  # cleanup ran before the exit

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 from pathlib import Path
 from typing import Any
 
@@ -195,8 +196,8 @@ def test_cluster_scope_request_count_does_not_grow_with_pods(fake_kube: Any) -> 
 def test_deployment_target_gathers_its_closure_only(fake_kube: Any) -> None:
     api = fake_kube(SHOP)
     snap = gather(api, "deploy/api", namespace="shop")
-    for r in api.requests:
-        assert r.path == METRICS_DISCOVERY or in_namespace(r.path, "shop"), r.path
+    for r in api.requests:  # the one node outside the namespace: the one its pods run on
+        assert r.path in (METRICS_DISCOVERY, "/api/v1/nodes/node-b") or in_namespace(r.path, "shop"), r.path
     pods_lists = [r for r in api.requests if r.path == "/api/v1/namespaces/shop/pods"]
     assert [r.query.get("labelSelector") for r in pods_lists] == [["app=api"]]
     rs_lists = [r for r in api.requests if r.path.endswith("/replicasets")]
@@ -211,6 +212,7 @@ def test_deployment_target_gathers_its_closure_only(fake_kube: Any) -> None:
         ("Service", "shop", "api"),
         ("Endpoints", "shop", "api"),
         ("Secret", "shop", "api-db"),
+        ("Node", None, "node-b"),
     }
     involved = {(e["involvedObject"]["kind"], e["involvedObject"]["name"]) for e in snap.of_kind("Event")}
     assert involved == {("Deployment", "api"), ("Pod", CRASHING)}
@@ -358,3 +360,113 @@ def test_client_counts_its_requests_like_the_server_log(fake_kube: Any) -> None:
         snap = gather_live(conn, GatherScope("shop"), client)
         assert client.requests == len(api.requests) > len(NAMESPACED_KINDS)
     assert snap.source == "live" and names(snap, "Pod") == {CRASHING, HEALTHY}
+
+
+# --- the nodes a target's pods run on -----------------------------------------------------------------
+
+
+def node_metrics(name: str, cpu: str = "850m", memory: str = "3Gi") -> dict[str, Any]:
+    return {
+        "apiVersion": "metrics.k8s.io/v1beta1",
+        "kind": "NodeMetrics",
+        "metadata": {"name": name, "creationTimestamp": "2026-11-28T03:31:00Z"},
+        "timestamp": "2026-11-28T03:31:00Z",
+        "window": "20s",
+        "usage": {"cpu": cpu, "memory": memory},
+    }
+
+
+def test_target_scope_gets_the_nodes_its_pods_run_on_and_their_metrics(fake_kube: Any) -> None:
+    api = fake_kube([*load_scenario(SHOP).objects, node_metrics("node-a"), node_metrics("node-b")])
+    snap = gather(api, f"po/{CRASHING}", namespace="shop")
+    node_requests = [r.path for r in api.requests if "/nodes" in r.path]
+    # named GETs for the one node the pod runs on, never a list of every node
+    assert sorted(node_requests) == ["/api/v1/nodes/node-b", "/apis/metrics.k8s.io/v1beta1/nodes/node-b"]
+    assert names(snap, "Node") == {"node-b"} and names(snap, "NodeMetrics") == {"node-b"}
+
+    snap = gather(api, "deploy/api", namespace="shop")
+    assert names(snap, "Node") == {"node-b"} and names(snap, "NodeMetrics") == {"node-b"}
+    assert not [r for r in api.requests if r.path in ("/api/v1/nodes", "/apis/metrics.k8s.io/v1beta1/nodes")]
+
+
+def test_explain_compares_requests_with_the_allocatable_of_the_pods_node(
+    fake_kube: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kubectl_prism.cli import main
+
+    api = fake_kube([*load_scenario(SHOP).objects, node_metrics("node-b")])
+    with pytest.raises(SystemExit) as exited:
+        main(["explain", f"po/{HEALTHY}", "-n", "shop", "--kubeconfig", str(api.kubeconfig), "-o", "json"])
+    out = capsys.readouterr()
+    assert exited.value.code in (0, None), out.err
+    (node,) = json.loads(out.out)["utilization"]["nodes"]
+    assert node["name"] == "node-b" and node["found"] is True
+    assert node["allocatable"]["cpu"] and node["requestedHere"]["cpuPercent"] is not None
+    assert node["usage"]["cpu"] == "850m"
+    with pytest.raises(SystemExit):
+        main(["explain", f"po/{HEALTHY}", "-n", "shop", "--kubeconfig", str(api.kubeconfig)])
+    assert "node not gathered" not in capsys.readouterr().out
+
+
+def spread_cluster(nodes: int) -> list[dict[str, Any]]:
+    """shop, plus `nodes` extra nodes each running one pod of shop."""
+    objects = load_scenario(SHOP).objects
+    node_a = next(o for o in objects if o["kind"] == "Node" and o["metadata"]["name"] == "node-a")
+    extra: list[dict[str, Any]] = []
+    for i in range(nodes):
+        node = copy.deepcopy(node_a)
+        node["metadata"].update(name=f"node-x{i}", uid=f"uid-node-x{i}")
+        p = running_pod(f"other-5f6d7-x{i}", "shop")
+        p["spec"]["nodeName"] = f"node-x{i}"
+        extra += [node, p]
+    return [*objects, *extra]
+
+
+def test_pods_on_many_nodes_cost_one_node_list_not_a_get_per_node(fake_kube: Any) -> None:
+    api = fake_kube([*spread_cluster(6), node_metrics("node-x0")])
+    snap = gather(api, "ns/shop")
+    node_requests = [r.path for r in api.requests if "/nodes" in r.path]
+    assert sorted(node_requests) == ["/api/v1/nodes", "/apis/metrics.k8s.io/v1beta1/nodes"]
+    # the list is cut down to the nodes the namespace's pods run on (node-a runs none of shop's)
+    assert names(snap, "Node") == {"node-b"} | {f"node-x{i}" for i in range(6)}
+    assert names(snap, "NodeMetrics") == {"node-x0"}
+
+    small, big = fake_kube(spread_cluster(6)), fake_kube(spread_cluster(40))
+    gather(small, "ns/shop")
+    gather(big, "ns/shop")
+    assert sorted(r.path for r in big.requests if "/nodes" in r.path) == ["/api/v1/nodes"]
+    assert len(big.requests) == len(small.requests)  # whatever the number of nodes
+
+
+def test_namespace_scope_still_reads_no_node_without_node_trouble(fake_kube: Any) -> None:
+    api = fake_kube(spread_cluster(6))
+    snap = gather(api, namespace="shop")
+    assert not [r.path for r in api.requests if "/nodes" in r.path] and "Node" not in snap.objects
+
+
+def test_logs_of_a_running_but_unready_container_and_of_a_stuck_init_container(fake_kube: Any) -> None:
+    unready = running_pod("other-5f6d7-unready", "shop")
+    unready["status"]["containerStatuses"][0]["ready"] = False
+    stuck = running_pod("other-5f6d7-init", "shop")
+    stuck["metadata"]["ownerReferences"][0]["name"] = "init-5f6d7"
+    stuck["spec"]["initContainers"] = [{"name": "migrate", "image": "migrate:1"}]
+    stuck["status"]["phase"] = "Pending"
+    stuck["status"]["initContainerStatuses"] = [{
+        "name": "migrate", "image": "migrate:1", "imageID": "", "ready": False, "restartCount": 0,
+        "started": True, "state": {"running": {"startedAt": "2026-11-28T03:00:00Z"}}, "lastState": {}}]
+    logs = [
+        {"namespace": "shop", "pod": "other-5f6d7-unready", "container": "api", "text": "db down\n"},
+        {"namespace": "shop", "pod": "other-5f6d7-init", "container": "migrate", "text": "lock held\n"},
+    ]
+    api = fake_kube([*load_scenario(SHOP).objects, unready, stuck], logs=logs)
+    snap = gather(api, namespace="shop")
+    assert snap.log("shop", "other-5f6d7-unready", "api") == "db down\n"
+    assert snap.log("shop", "other-5f6d7-init", "migrate") == "lock held\n"
+    read = {(r.path.split("/")[-2], r.query["container"][0], r.query.get("previous", ["false"])[0])
+            for r in api.requests if r.path.endswith("/log")}
+    # no previous log asked for containers that never restarted; the healthy pod's log is not read
+    assert read == {(CRASHING, "api", "false"), (CRASHING, "api", "true"),
+                    ("other-5f6d7-unready", "api", "false"), ("other-5f6d7-init", "migrate", "false")}
+    for r in api.requests:
+        if r.path.endswith("/log"):
+            assert r.query["tailLines"] == ["200"] and r.query["limitBytes"] == ["65536"]

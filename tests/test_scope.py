@@ -201,6 +201,44 @@ def test_log_plan_reads_failing_containers_once_per_owner_and_is_capped() -> Non
     assert len(keys) == 2 * MAX_LOG_CONTAINERS and skipped == 7
 
 
+def test_log_plan_reads_running_but_not_ready_and_stuck_init_containers() -> None:
+    not_ready = running("app") | {"ready": False}
+    stuck_init = pod("init-x", owner="init-1", statuses=[])
+    stuck_init["status"]["initContainerStatuses"] = [
+        {"name": "migrate", "restartCount": 0, "ready": False, "state": {"running": {"startedAt": "t"}}}
+    ]
+    done_init = pod("init-done", owner="done-1", statuses=[running()])
+    done_init["status"]["initContainerStatuses"] = [
+        {"name": "setup", "restartCount": 0, "ready": True, "state": {"terminated": {"exitCode": 0}}}
+    ]
+    sidecar = pod("side", owner="side-1", statuses=[running()])  # a native sidecar: runs beside the app
+    sidecar["spec"]["initContainers"] = [{"name": "proxy", "image": "p:1", "restartPolicy": "Always"}]
+    sidecar["status"]["initContainerStatuses"] = [running("proxy")]
+    waiting = pod("img", owner="img-1", statuses=[running("app") | {
+        "ready": False, "state": {"waiting": {"reason": "ContainerCreating"}}}])
+    keys, skipped = log_plan([pod("nr", owner="nr-1", statuses=[not_ready]), stuck_init, done_init, sidecar,
+                              waiting])
+    assert sorted(keys, key=str) == sorted(
+        [LogKey("shop", "nr", "app", False), LogKey("shop", "init-x", "migrate", False)], key=str)
+    assert skipped == 0
+    sidecar["status"]["initContainerStatuses"][0]["ready"] = False  # a sidecar failing its probe
+    assert log_plan([sidecar])[0] == [LogKey("shop", "side", "proxy", False)]
+
+
+def test_log_cap_is_spent_on_failing_containers_before_stuck_ones() -> None:
+    not_ready = running("app") | {"ready": False}
+    stuck = [pod(f"a-stuck-{i}", owner=f"a-{i}", statuses=[not_ready]) for i in range(5)]
+    failing = [pod(f"z-fail-{i}", owner=f"z-{i}", statuses=[crashing()]) for i in range(MAX_LOG_CONTAINERS)]
+    keys, skipped = log_plan([*stuck, *failing])  # the stuck pods sort first by name
+    assert {k.pod for k in keys} == {p["metadata"]["name"] for p in failing}
+    assert skipped == 5 and len(keys) == 2 * MAX_LOG_CONTAINERS
+    keys, skipped = log_plan([*stuck, *failing[:MAX_LOG_CONTAINERS - 2]])
+    assert len({k.pod for k in keys if k.pod.startswith("a-stuck")}) == 2 and skipped == 3
+    # one pod per owner and container: a failing replica is read rather than a merely unready one
+    replicas = [pod("api-1-a", statuses=[not_ready]), pod("api-1-b", statuses=[crashing()])]
+    assert {k.pod for k in log_plan(replicas)[0]} == {"api-1-b"}
+
+
 # --- restrict on an in-memory snapshot --------------------------------------------------------------
 
 
@@ -258,9 +296,38 @@ def test_restrict_target_errors() -> None:
 
 def test_namespace_target_on_a_dump_without_namespace_objects() -> None:
     out = restrict(two_namespace_snapshot(), parse_target("ns/other"), None)
-    assert out.namespace == "other" and {o["metadata"]["name"] for o in out} == {"web-1", "c"}
+    # web-1 runs on n1: a Namespace target keeps the nodes of its pods
+    assert out.namespace == "other" and {o["metadata"]["name"] for o in out} == {"web-1", "c", "n1"}
     with pytest.raises(ClusterAccessError):
         restrict(two_namespace_snapshot(), parse_target("ns/nowhere"), None)
+
+
+def test_restrict_target_keeps_the_nodes_its_pods_run_on_and_their_metrics() -> None:
+    snap = two_namespace_snapshot()
+    snap.add_all([
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n2"}},
+        *({"apiVersion": "metrics.k8s.io/v1beta1", "kind": "NodeMetrics", "metadata": {"name": n},
+           "usage": {"cpu": "1", "memory": "1Gi"}} for n in ("n1", "n2")),
+    ])
+    out = restrict(snap, parse_target("po/api-1-a"), "shop")
+    assert [o["metadata"]["name"] for o in out.of_kind("Node")] == ["n1"]
+    assert [o["metadata"]["name"] for o in out.of_kind("NodeMetrics")] == ["n1"]
+    namespace = restrict(snap, parse_target("ns/shop"), None)
+    assert [o["metadata"]["name"] for o in namespace.of_kind("Node")] == ["n1"]
+    # a namespace scope without a target reads nodes only when they matter (as live gathering does)
+    assert "Node" not in restrict(snap, None, "shop").objects
+    # the pod's node is gone: the kind was read, so "missing" is known rather than "not gathered"
+    gone = restrict(snap, parse_target("po/web-1"), "other")
+    gone_pod = gone.get("Pod", "other", "web-1")
+    assert gone_pod is not None
+    gone_pod["spec"]["nodeName"] = "n9"
+    gone = restrict(snap, parse_target("po/web-1"), "other")
+    assert gone.objects.get("Node") == [] and "NodeMetrics" in gone.objects
+    # a pod waiting for a node: every node matters
+    pending = pod("p", ns="shop", owner=None, phase="Pending", node=None)
+    snap.add(pending)
+    assert {o["metadata"]["name"] for o in restrict(snap, parse_target("po/p"), "shop").of_kind("Node")} == {
+        "n1", "n2"}
 
 
 # --- live and snapshot give the same model -----------------------------------------------------------
@@ -302,3 +369,45 @@ def test_the_target_selection_covers_every_target_kind() -> None:
     kinds = {o["kind"] for p in [SHOP, *CORPUS] if p.stem in WITH_TARGETS for o in load_scenario(p).objects}
     assert set(TARGET_KINDS) <= kinds | {"Namespace"}, set(TARGET_KINDS) - kinds
     assert {p.stem for p in [SHOP, *CORPUS]} >= WITH_TARGETS
+
+
+def test_a_big_snapshot_is_frozen_out_of_the_cyclic_collector(tmp_path: Path) -> None:
+    import gc
+    import json
+
+    from kubectl_prism.gather import FREEZE_FROM_OBJECTS
+
+    def dump(folder: str, count: int) -> Path:
+        items = [pod(f"p-{i}", statuses=[running()]) for i in range(count)]
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "pods.json").write_text(json.dumps({"kind": "PodList", "items": items}))
+        return tmp_path / folder
+
+    small, big = dump("small", 50), dump("big", FREEZE_FROM_OBJECTS)
+    gc.unfreeze()
+    try:
+        gather_scope(GlobalOptions(snapshot=small, all_namespaces=True), None)
+        assert gc.get_freeze_count() == 0  # small snapshots: collections are cheap, nothing frozen
+        snap = gather_scope(GlobalOptions(snapshot=big, all_namespaces=True), None)
+        assert len(snap.of_kind("Pod")) == FREEZE_FROM_OBJECTS
+        assert gc.get_freeze_count() > 5 * FREEZE_FROM_OBJECTS  # every pod and its nested dicts and lists
+        assert gc.isenabled()  # the collector runs on for what comes next
+    finally:
+        gc.unfreeze()
+
+
+def test_the_command_line_freezes_its_heap_before_the_interpreter_exits() -> None:
+    import subprocess
+    import sys
+
+    example = TESTS.parent / "examples" / "healthy"  # small: gathering it freezes nothing
+    probe = (
+        "import atexit, gc, sys\n"
+        "from kubectl_prism.cli import main\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count(), file=sys.stderr))\n"
+        f"sys.argv = ['prism', 'diagnose', '-A', '--snapshot', {str(example)!r}, '-o', 'json']\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stderr.split("frozen ")[1]) > 10_000  # the modules and the snapshot: all of it

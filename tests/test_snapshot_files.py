@@ -492,3 +492,41 @@ def test_examples_are_what_the_generator_writes(tmp_path: Path) -> None:
     assert sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file()) == committed
     for rel in committed:
         assert (out / rel).read_bytes() == (committed_root / rel).read_bytes(), rel
+
+
+def test_an_empty_typed_list_marks_its_kind_read_in_every_scope(tmp_path: Path) -> None:
+    from kubectl_prism.analyzers._index import gathered
+    from kubectl_prism.gather.scope import restrict
+    from kubectl_prism.kinds import parse_target
+
+    web = deployment("web")
+    web["spec"] = {"replicas": 1, "selector": {"matchLabels": {"app": "web"}}, "template": {
+        "metadata": {"labels": {"app": "web"}},
+        "spec": {"containers": [{"name": "app", "image": "nginx:1.27",
+                                 "envFrom": [{"secretRef": {"name": "web-env"}}]}]}}}
+    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+               "metadata": {"name": "web", "namespace": "shop"},
+               "spec": {"ingressClassName": "nginx", "tls": [{"secretName": "web-tls"}],
+                        "rules": [{"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {
+                            "service": {"name": "web", "port": {"number": 80}}}}]}}]}}
+    write(tmp_path / "shop/deployments.json", json.dumps({"kind": "List", "items": [web]}))
+    write(tmp_path / "shop/ingresses.json", json.dumps(ingress))
+    write(tmp_path / "shop/secrets.json", json.dumps({"kind": "SecretList", "apiVersion": "v1", "items": []}))
+    write(tmp_path / "ingressclasses.yaml", "apiVersion: networking.k8s.io/v1\nkind: IngressClassList\n"
+                                            "items: []\n")
+    snap = load_snapshot_path(tmp_path)
+    assert snap.objects["Secret"] == [] and snap.objects["IngressClass"] == []
+    assert "Secret" not in snap.counts() and "IngressClass" not in snap.counts()
+
+    scopes = {"-A": restrict(snap, None, None), "-n shop": restrict(snap, None, "shop"),
+              "ing/web": restrict(snap, parse_target("ing/web"), "shop"),
+              "deploy/web": restrict(snap, parse_target("deploy/web"), "shop")}
+    for label, out in scopes.items():
+        assert out.objects.get("Secret") == [], label  # kept as "listed, none there"
+        assert gathered(out, "Secret", "shop"), label  # so a missing web-tls / web-env is known missing
+    for label in ("-A", "-n shop", "ing/web"):  # scopes holding the Ingress also need its class
+        assert scopes[label].objects.get("IngressClass") == [], label
+        assert gathered(scopes[label], "IngressClass"), label
+    # an empty untyped List says nothing about any kind
+    write(tmp_path / "more.json", json.dumps({"kind": "List", "apiVersion": "v1", "items": []}))
+    assert set(load_snapshot_path(tmp_path).objects) == {"Deployment", "Ingress", "Secret", "IngressClass"}

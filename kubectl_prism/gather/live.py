@@ -6,9 +6,11 @@ Round trips, each one a batch of parallel requests:
 2. the lists the scope needs: everything namespaced in the namespace (or cluster), or for a target
    its pods by label selector, its owner chain, and the namespace's Services, Ingresses, HPAs, PDBs,
    NetworkPolicies, quotas and events;
-3. what the pods decide: referenced ConfigMaps/Secrets/PVCs, bounded log tails of failing
+3. what the pods decide: referenced ConfigMaps/Secrets/PVCs, bounded log tails of failing or stuck
    containers, pod metrics;
-4. cluster-scoped kinds only when something in scope needs them (scope.optional_kinds).
+4. cluster-scoped kinds only when something in scope needs them (scope.optional_kinds), and for a
+   target the Nodes its pods run on (with their NodeMetrics): a few named GETs, or one list when the
+   pods are spread over many nodes.
 A 403 anywhere becomes a gap and the rest goes on; 401, TLS and connection errors end the command.
 """
 
@@ -41,6 +43,8 @@ CLUSTER_KINDS = (
 )
 METRICS_DISCOVERY = "/apis/metrics.k8s.io/v1beta1"
 WORKERS = 8
+# A target's pods on at most this many nodes: GET each node; on more, one list of all nodes is cheaper.
+MAX_NODE_GETS = 4
 
 
 def gather_live(conn: ClusterConnection, scope: sc.GatherScope, client: KubeClient | None = None) -> Snapshot:
@@ -93,8 +97,8 @@ class _Gatherer:
         out.source, out.context = "live", self.client.conn.context
         return out
 
-    def _collection(self, ns: str | None) -> None:
-        """A namespace (ns) or the whole cluster (None)."""
+    def _collection(self, ns: str | None, pod_nodes: bool = False) -> None:
+        """A namespace (ns) or the whole cluster (None); `pod_nodes`: also the nodes its pods run on."""
         kinds = NAMESPACED_KINDS + (CLUSTER_KINDS if ns is None else ())
         self._parallel([self._lister(kind, ns) for kind in kinds])
         pods = self.snap.of_kind("Pod")
@@ -105,6 +109,8 @@ class _Gatherer:
             optional = rules.optional_kinds(pods, self.snap.of_kind("PersistentVolumeClaim"),
                                          self.snap.of_kind("Ingress"), self.snap.of_kind("Event"))
             tasks += self._optional_tasks(optional)
+            if pod_nodes and "Node" not in optional:
+                tasks += self._node_tasks(rules.pod_nodes(pods))
         self._parallel(tasks)
 
     def _namespace_target(self, target: Target) -> None:
@@ -118,7 +124,7 @@ class _Gatherer:
         except ApiError as err:
             self._gap(target.info, None, _reason(err))
         self._discover_metrics()
-        self._collection(target.name)
+        self._collection(target.name, pod_nodes=True)
 
     def _node_target(self, target: Target) -> None:
         node = self._get_target(target, None)
@@ -171,7 +177,10 @@ class _Gatherer:
 
         optional = rules.optional_kinds(closure.pods, in_closure("PersistentVolumeClaim"),
                                         in_closure("Ingress"), sc.closure_events(self.snap, closure))
-        self._parallel(self._optional_tasks(optional))
+        tasks = self._optional_tasks(optional)
+        if "Node" not in optional:  # all nodes are read when one is needed; else the pods' own
+            tasks += self._node_tasks(rules.pod_nodes(closure.pods))
+        self._parallel(tasks)
 
     def _pod_tasks(self, anchor: KubeObject | None, ns: str) -> list[Callable[[], Any]]:
         """Lists that find the pods of the anchor object (and the workloads between them)."""
@@ -274,6 +283,21 @@ class _Gatherer:
             with self._lock:
                 current = self.snap.get(info.kind, ns, ref.get("name", ""))
             current = current or self._get_optional(info, ns, ref.get("name", ""))
+
+    def _node_tasks(self, names: set[str]) -> list[Callable[[], Any]]:
+        """The named nodes (and their metrics when served): a few GETs, or one list for many nodes."""
+        if len(names) > MAX_NODE_GETS:
+            return [self._lister("Node", None), *self._metrics_tasks("NodeMetrics", None)]
+        kinds = ["Node", "NodeMetrics"] if self.metrics_served else ["Node"]
+        return [lambda kind=kind, name=name: self._get_named(BY_KIND[kind], name)
+                for name in sorted(names) for kind in kinds]
+
+    def _get_named(self, info: KindInfo, name: str) -> None:
+        """A cluster-scoped object by name; a 404 on a Node says it does not exist (the kind was read)."""
+        if self._get_optional(info, None, name) is None and info.kind == "Node":
+            with self._lock:
+                if not any(g.resource == info.resource for g in self.snap.gaps):
+                    self.snap.objects.setdefault(info.kind, [])
 
     def _log_tasks(self, pods: list[KubeObject]) -> list[Callable[[], None]]:
         keys, skipped = rules.log_plan(pods)

@@ -78,6 +78,11 @@ def needs_nodes(pods: Iterable[KubeObject]) -> bool:
     return False
 
 
+def pod_nodes(pods: Iterable[KubeObject]) -> set[str]:
+    """Names of the nodes the pods are bound to."""
+    return {name for pod in pods if (name := (pod.get("spec") or {}).get("nodeName"))}
+
+
 def needs_storage(pvcs: Iterable[KubeObject]) -> bool:
     return any((p.get("status") or {}).get("phase") != "Bound" for p in pvcs)
 
@@ -86,14 +91,23 @@ def needs_webhooks(events: Iterable[KubeObject]) -> bool:
     return any("webhook" in str(e.get("message") or e.get("note") or "") for e in events)
 
 
-def _wants_log(cs: dict[str, Any]) -> bool:
+FAILING, STUCK = 0, 1  # log priorities: the cap is spent on failing containers first
+
+
+def _log_priority(cs: dict[str, Any], init: bool) -> int | None:
+    """FAILING (crashed, restarted, exited non-zero), STUCK (running but not ready, or a running init
+    container — init containers run to completion, so one still running holds the pod back), or None."""
     state = cs.get("state") or {}
     if cs.get("restartCount", 0) > 0 or (cs.get("lastState") or {}).get("terminated"):
-        return True
+        return FAILING
     if (state.get("waiting") or {}).get("reason") == "CrashLoopBackOff":
-        return True
+        return FAILING
     terminated = state.get("terminated") or {}
-    return bool(terminated) and terminated.get("exitCode", 0) != 0
+    if terminated and terminated.get("exitCode", 0) != 0:
+        return FAILING
+    if state.get("running") and (init or not cs.get("ready")):
+        return STUCK
+    return None
 
 
 def _ever_ran(cs: dict[str, Any]) -> bool:
@@ -108,36 +122,53 @@ def _controller(obj: KubeObject) -> tuple[str, str] | None:
     return (ref.get("kind", ""), ref.get("name", "")) if ref else None
 
 
+def _log_candidates(pod: KubeObject) -> Iterable[tuple[int, dict[str, Any]]]:
+    """(priority, container status) of the pod's containers whose logs are worth reading."""
+    status = pod.get("status") or {}
+    # Native sidecars (init containers with restartPolicy Always) run beside the app: judged like it.
+    sidecars = {c.get("name") for c in (pod.get("spec") or {}).get("initContainers") or []
+                if c.get("restartPolicy") == "Always"}
+    lists = ((True, status.get("initContainerStatuses")), (False, status.get("containerStatuses")))
+    for init, statuses in lists:
+        for cs in statuses or []:
+            if not cs.get("name"):
+                continue
+            priority = _log_priority(cs, init and cs["name"] not in sidecars)
+            if priority is not None:
+                yield priority, cs
+
+
 def log_plan(pods: Iterable[KubeObject], limit: int = MAX_LOG_CONTAINERS) -> tuple[list[LogKey], int]:
-    """The logs to read for failing or restarted containers, and how many containers the cap skipped."""
+    """The logs to read for failing, restarted or stuck containers, and how many the cap skipped.
+
+    Failing containers come first, so stuck ones only use what the cap leaves over.
+    """
     def order(pod: KubeObject) -> tuple[str, tuple[str, str], str]:
         return (namespace_of(pod) or "", _controller(pod) or ("Pod", name_of(pod)), name_of(pod))
 
+    candidates = [(priority, order(pod), cs) for pod in pods for priority, cs in _log_candidates(pod)]
+    candidates.sort(key=lambda c: (c[0], c[1]))  # stable: init containers stay before the others
     keys: list[LogKey] = []
     groups: set[tuple[str, tuple[str, str], str]] = set()
     skipped = 0
-    for pod in sorted(pods, key=order):
-        ns, owner, pod_name = order(pod)
-        status = pod.get("status") or {}
-        for cs in (status.get("initContainerStatuses") or []) + (status.get("containerStatuses") or []):
-            if not _wants_log(cs) or not cs.get("name"):
-                continue
-            group = (ns, owner, cs["name"])
-            if group in groups:
-                continue
-            groups.add(group)
-            if len(groups) > limit:
-                skipped += 1
-                continue
-            if _ever_ran(cs):
-                keys.append(LogKey(ns, pod_name, cs["name"], False))
-            if cs.get("restartCount", 0) > 0:
-                keys.append(LogKey(ns, pod_name, cs["name"], True))
+    for _, (ns, owner, pod_name), cs in candidates:
+        group = (ns, owner, cs["name"])
+        if group in groups:
+            continue
+        groups.add(group)
+        if len(groups) > limit:
+            skipped += 1
+            continue
+        if _ever_ran(cs):
+            keys.append(LogKey(ns, pod_name, cs["name"], False))
+        if cs.get("restartCount", 0) > 0:
+            keys.append(LogKey(ns, pod_name, cs["name"], True))
     return keys, skipped
 
 
 def log_cap_gap_reason(skipped: int) -> str:
-    return f"read for the first {MAX_LOG_CONTAINERS} failing containers only ({skipped} more not read)"
+    return (f"read for the first {MAX_LOG_CONTAINERS} failing or stuck containers only "
+            f"({skipped} more not read)")
 
 
 # --- pod references and selection -----------------------------------------------------------------

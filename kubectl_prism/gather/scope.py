@@ -6,9 +6,11 @@ same scope gives the same model from either source, and analyzers never know whe
 
 For a target the model holds: the object, its owner chain, the pods it owns or selects (and their
 owners), their events, the Services/Endpoints/Ingresses/HPAs/PDBs/NetworkPolicies pointing at it,
-the ConfigMaps/Secrets/PVCs it references, the namespace's ResourceQuotas, and — only when they
-matter — nodes (pods unscheduled, evicted, terminating or lost), PersistentVolumes and StorageClasses
+the ConfigMaps/Secrets/PVCs it references, the namespace's ResourceQuotas, the Nodes its pods run on
+(with their NodeMetrics, so requests can be set against allocatable), and — only when they matter —
+every node (pods unscheduled, evicted, terminating or lost), PersistentVolumes and StorageClasses
 (a PVC not bound), IngressClasses (an Ingress in scope) and admission webhooks (an event blames one).
+A Namespace target holds the namespace scope plus the Nodes its pods run on.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from kubectl_prism.gather.rules import (
     log_cap_gap_reason,
     log_plan,
     optional_kinds,
+    pod_nodes,
     pod_spec_of,
     slim,
     spec_refs,
@@ -285,7 +288,7 @@ def restrict(snapshot: Snapshot, target: Target | None, namespace: str | None,
         covered = target_kinds(closure, target.kind) | set(_keep_closure(snapshot, out, closure, pods))
     elif namespace is not None:
         covered = {k for k, info in BY_KIND.items() if info.namespaced}
-        covered |= set(_keep_namespace(snapshot, out, namespace))
+        covered |= set(_keep_namespace(snapshot, out, namespace, with_pod_nodes=target is not None))
         if target is not None:
             covered.add("Namespace")
         pods = out.of_kind("Pod")
@@ -335,7 +338,20 @@ def _add_optional(snapshot: Snapshot, out: Snapshot, kinds: list[str]) -> list[s
     return kinds
 
 
-def _keep_namespace(snapshot: Snapshot, out: Snapshot, namespace: str) -> list[str]:
+def _keep_pod_nodes(snapshot: Snapshot, out: Snapshot, pods: list[KubeObject]) -> list[str]:
+    """The Nodes the pods run on and their NodeMetrics; the kinds read for them."""
+    names = sorted(pod_nodes(pods))
+    if not names:
+        return []
+    for kind in ("Node", "NodeMetrics"):
+        for name in names:
+            obj = snapshot.get(kind, None, name)
+            if obj is not None:
+                out.add(slim(obj))
+    return ["Node", "NodeMetrics"]
+
+
+def _keep_namespace(snapshot: Snapshot, out: Snapshot, namespace: str, with_pod_nodes: bool) -> list[str]:
     for kind, objs in snapshot.objects.items():
         info = BY_KIND.get(kind)
         if info is not None and not info.namespaced:
@@ -345,6 +361,8 @@ def _keep_namespace(snapshot: Snapshot, out: Snapshot, namespace: str) -> list[s
                 out.add(slim(obj))
     kinds = optional_kinds(out.of_kind("Pod"), out.of_kind("PersistentVolumeClaim"), out.of_kind("Ingress"),
                            out.of_kind("Event"))
+    if with_pod_nodes and "Node" not in kinds:
+        return _add_optional(snapshot, out, kinds) + _keep_pod_nodes(snapshot, out, out.of_kind("Pod"))
     return _add_optional(snapshot, out, kinds)
 
 
@@ -367,4 +385,6 @@ def _keep_closure(snapshot: Snapshot, out: Snapshot, closure: Closure, pods: lis
         if (namespace_of(metrics), name_of(metrics)) in pod_keys:
             out.add(slim(metrics))
     kinds = optional_kinds(pods, out.of_kind("PersistentVolumeClaim"), out.of_kind("Ingress"), events)
+    if "Node" not in kinds:  # every node is kept when one matters; else those the pods run on
+        return _add_optional(snapshot, out, kinds) + _keep_pod_nodes(snapshot, out, pods)
     return _add_optional(snapshot, out, kinds)

@@ -16,7 +16,6 @@ from kubectl_prism.resources import (
     node_usage,
     pod_resources,
     pod_usage,
-    requested_on_nodes,
 )
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
 
@@ -209,8 +208,22 @@ def _workloads(snapshot: Snapshot, findings: list[Finding]) -> list[WorkloadRow]
     return rows
 
 
-def _nodes(snapshot: Snapshot) -> list[NodeRow]:
-    requested = requested_on_nodes(snapshot)
+def _active_requests(snapshot: Snapshot) -> list[tuple[KubeObject, Resources]]:
+    """Each pod holding node resources with its requests, worked out once for every section."""
+    return [(pod, pod_resources(pod)) for pod in snapshot.of_kind("Pod") if is_active(pod)]
+
+
+def _requested_on_nodes(active: list[tuple[KubeObject, Resources]]) -> dict[str, Resources]:
+    totals: dict[str, Resources] = {}
+    for pod, requests in active:
+        node = (pod.get("spec") or {}).get("nodeName")
+        if node:
+            totals[node] = totals.get(node, Resources()) + requests
+    return totals
+
+
+def _nodes(snapshot: Snapshot, active: list[tuple[KubeObject, Resources]]) -> list[NodeRow]:
+    requested = _requested_on_nodes(active)
     usage = node_usage(snapshot)
     rows = []
     for node in snapshot.of_kind("Node"):
@@ -289,12 +302,11 @@ def _warnings(snapshot: Snapshot) -> list[EventRow]:
     return rows[:RECENT_WARNINGS]
 
 
-def _capacity(snapshot: Snapshot, nodes: list[NodeRow]) -> dict[str, Resources]:
-    active = [p for p in snapshot.of_kind("Pod") if is_active(p)]
+def _capacity(nodes: list[NodeRow], active: list[tuple[KubeObject, Resources]]) -> dict[str, Resources]:
     capacity = {
         "allocatable": sum((n.allocatable for n in nodes), Resources()),
-        "requested": sum((pod_resources(p) for p in active), Resources()),
-        "limits": sum((pod_resources(p, "limits") for p in active), Resources()),
+        "requested": sum((requests for _, requests in active), Resources()),
+        "limits": sum((pod_resources(p, "limits") for p, _ in active), Resources()),
     }
     if any(n.usage for n in nodes):
         capacity["usage"] = sum((n.usage for n in nodes if n.usage), Resources())
@@ -311,12 +323,13 @@ def _pod_phases(snapshot: Snapshot) -> dict[str, int]:
 
 
 def build_report(snapshot: Snapshot, diagnosis: Diagnosis) -> HealthReport:
-    nodes = _nodes(snapshot)
+    active = _active_requests(snapshot)
+    nodes = _nodes(snapshot, active)
     return HealthReport(
         diagnosis=diagnosis,
         nodes=nodes,
         workloads=_workloads(snapshot, diagnosis.findings),
-        capacity=_capacity(snapshot, nodes),
+        capacity=_capacity(nodes, active),
         provisioning=_provisioning(snapshot),
         top_restarts=_restarts(snapshot),
         warning_events=_warnings(snapshot),
