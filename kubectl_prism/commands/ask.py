@@ -1,12 +1,190 @@
-"""`kubectl prism ask`."""
+"""`kubectl prism ask "QUESTION"`: a read-only AI agent answers with scoped, redacted tools.
+
+Needs AI. Without it, the rule-based diagnosis of the scope is printed and the command exits 4 with
+the command that turns AI on.
+"""
 
 from __future__ import annotations
 
-from kubectl_prism.commands._stub import not_yet
-from kubectl_prism.options import GlobalOptions, with_global_options
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from kubectl_prism.errors import AIError, PrismError
+from kubectl_prism.options import GlobalOptions, OutputFormat, with_global_options
+
+if TYPE_CHECKING:
+    from kubectl_prism.ai.loop import LoopResult
+    from kubectl_prism.snapshot import Snapshot
 
 
 @with_global_options
-def ask(g: GlobalOptions) -> None:
-    """Not yet implemented."""
-    not_yet("ask")
+def ask(
+    g: GlobalOptions,
+    question: Annotated[str, typer.Argument(help='The question, in quotes: "why is checkout failing?"')],
+    anonymize: Annotated[
+        bool,
+        typer.Option(
+            "--anonymize", help="Replace names, namespaces, IPs and hosts with placeholders before sending."
+        ),
+    ] = False,
+    max_steps: Annotated[
+        int | None,
+        typer.Option(
+            "--max-steps",
+            min=1,
+            max=50,
+            help="Most tool-calling rounds (default 8; max_steps in the ai config).",
+        ),
+    ] = None,
+) -> None:
+    """Ask about the cluster in plain words. Read-only: the AI can look, never change anything."""
+    if not question.strip():
+        from kubectl_prism.errors import UsageError
+
+        raise UsageError("the question is empty", hint='e.g. kubectl prism ask "why is checkout failing?"')
+    from kubectl_prism.ai.config import resolve_ai
+
+    try:
+        settings = resolve_ai(True)
+    except AIError:
+        _print_rule_based(g)
+        raise
+    assert settings is not None
+    from kubectl_prism.ai.providers import make_provider, prewarm
+
+    prewarm(settings.provider, settings)  # import the SDK and build the client while the cluster is read
+    from kubectl_prism.ai.explain import StreamWriter
+    from kubectl_prism.ai.loop import run_loop
+    from kubectl_prism.ai.prompts import ASK_FINAL, ASK_SYSTEM, DISCLAIMER
+    from kubectl_prism.ai.providers.base import Message
+    from kubectl_prism.ai.tools import AskTools
+    from kubectl_prism.redact import Anonymizer, redact_json, redact_text
+
+    anonymizer = Anonymizer() if anonymize else None
+    tools = AskTools(g, anonymizer=anonymizer)
+    scope = tools.scope()
+    provider = make_provider(settings)
+    messages = [
+        Message.system(ASK_SYSTEM),
+        Message.user(
+            redact_json(_scope_doc(scope), anonymizer=anonymizer),
+            redact_text(question, anonymizer=anonymizer),
+        ),
+    ]
+    restore = anonymizer.restore if anonymizer is not None else None
+    streaming = g.output is OutputFormat.text
+    writer = StreamWriter(sys.stdout, restore) if streaming else None
+    try:
+        result = run_loop(
+            provider,
+            messages,
+            tools.specs,
+            executor=tools.execute,
+            finish=ASK_FINAL,
+            max_steps=max_steps or settings.max_steps,
+            token_budget=settings.loop_tokens,
+            stream=streaming,
+            on_text=writer,
+            purpose="ask",
+        )
+    finally:
+        if writer is not None:
+            writer.close()
+    answer = restore(result.text) if restore else result.text
+    doc = _answer_doc(question, answer, result, provider.name, provider.model, DISCLAIMER)
+    if g.output is OutputFormat.text:
+        _print_footer(doc, result)
+    elif g.output is OutputFormat.markdown:
+        typer.echo(_markdown(doc))
+    else:
+        from kubectl_prism.render.structured import render_structured
+
+        typer.echo(render_structured(doc, g.output.value), nl=False)
+
+
+def _scope_doc(scope: Snapshot) -> dict[str, Any]:
+    return {
+        "scope": {
+            "context": scope.context,
+            "namespace": scope.namespace or "all namespaces",
+            "source": scope.source,
+            # "3 Secret" as text: a count under a key named Secret would look like a secret value.
+            "objects": [f"{count} {kind}" for kind, count in scope.counts().items()],
+            "could_not_read": [gap.line() for gap in scope.gaps],
+        }
+    }
+
+
+def _answer_doc(
+    question: str, answer: str, result: LoopResult, provider: str, model: str, disclaimer: str
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "prism/v1",
+        "kind": "Answer",
+        "question": question,
+        "answer": answer.strip(),
+        "toolsCalled": [
+            {"name": t.name, "arguments": t.arguments, "status": t.status} for t in result.tools_called
+        ],
+        "stopped": result.stopped,
+        "provider": provider,
+        "model": model,
+        "tokens": {"input": result.input_tokens, "output": result.output_tokens, "requests": result.requests},
+        "disclaimer": disclaimer,
+    }
+
+
+def _print_footer(doc: dict[str, Any], result: LoopResult) -> None:
+    out = ["", doc["disclaimer"]]
+    if result.stopped:
+        why = "step budget" if result.stopped == "max_steps" else "token budget"
+        out.append(f"(stopped early: {why} reached)")
+    if result.tools_called:
+        out.append(f"Tools called ({len(result.tools_called)}):")
+        out += [f"  {t.line()}" for t in result.tools_called]
+    else:
+        out.append("Tools called: none")
+    tokens = doc["tokens"]
+    out.append(
+        f"{doc['provider']} {doc['model']}: {tokens['input']} input + {tokens['output']} output tokens "
+        f"in {tokens['requests']} requests"
+    )
+    typer.echo("\n".join(out))
+
+
+def _markdown(doc: dict[str, Any]) -> str:
+    lines = [f"**Q:** {doc['question']}", "", doc["answer"], "", f"> {doc['disclaimer']}", ""]
+    if doc["toolsCalled"]:
+        lines.append("Tools called:")
+        lines += [f"- `{t['name']}` ({t['status']})" for t in doc["toolsCalled"]]
+    return "\n".join(lines)
+
+
+def _print_rule_based(g: GlobalOptions) -> None:
+    """AI is off: still show what the rules see in this scope, then let the AIError exit 4."""
+    from kubectl_prism.analyzers import run_analyzers
+    from kubectl_prism.findings import Diagnosis, Scope
+    from kubectl_prism.gather import gather_scope
+
+    try:
+        snapshot = gather_scope(g, None)
+    except PrismError as err:
+        print(f"warning: no rule-based diagnosis either: {err.line()}", file=sys.stderr)
+        return
+    scope = Scope(snapshot.context, snapshot.namespace, None, snapshot.source)
+    diagnosis = Diagnosis(scope, run_analyzers(snapshot), list(snapshot.gaps))
+    if g.output in (OutputFormat.json, OutputFormat.yaml):
+        from kubectl_prism.render.structured import render_structured
+
+        typer.echo(render_structured(diagnosis.to_dict(), g.output.value), nl=False)
+        return
+    from kubectl_prism.render.console import print_lines
+    from kubectl_prism.render.text import diagnosis_lines
+
+    print_lines(diagnosis_lines(diagnosis, snapshot.counts()), g.no_color)
+    print(
+        "\n`ask` needs AI to answer questions; above is the rule-based diagnosis of the scope.",
+        file=sys.stderr,
+    )

@@ -1,0 +1,181 @@
+"""`ai_explain`: the AI block of a Diagnosis (diagnose --ai, explain --ai, report).
+
+The model gets the rule findings plus the redacted, token-budgeted context (`ai_context.build_context`)
+and answers through a tool with a JSON schema (`report_diagnosis`), so root cause, evidence, remediation
+commands and confidence are parsed reliably. It may write a few sentences first; those stream to the
+terminal when asked. With anonymization, every string of the answer is mapped back before it is shown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import IO, Any
+
+from kubectl_prism.ai.config import AISettings
+from kubectl_prism.ai.loop import send
+from kubectl_prism.ai.prompts import DISCLAIMER, EXPLAIN_FORCE, EXPLAIN_SYSTEM, EXPLAIN_TASK, REPORT_TOOL
+from kubectl_prism.ai.providers import make_provider
+from kubectl_prism.ai.providers.base import Completion, Message, ToolCall
+from kubectl_prism.findings import Diagnosis
+from kubectl_prism.snapshot import Snapshot
+
+CONFIDENCE = ("high", "medium", "low")
+
+
+class StreamWriter:
+    """Writes streamed text, restoring anonymized names on the way out.
+
+    A placeholder must not be cut in half before `restore` sees it, so text is held back up to the last
+    whitespace; `close` writes the rest.
+    """
+
+    def __init__(self, out: IO[str], restore: Callable[[str], str] | None = None) -> None:
+        self._out = out
+        self._restore = restore or (lambda s: s)
+        self._held = ""
+        self._last = ""
+
+    def __call__(self, piece: str) -> None:
+        self._held += piece
+        cut = max(self._held.rfind(" "), self._held.rfind("\n"))
+        if cut >= 0:
+            self._write(self._held[: cut + 1])
+            self._held = self._held[cut + 1 :]
+
+    def _write(self, text: str) -> None:
+        if text:
+            self._out.write(self._restore(text))
+            self._out.flush()
+            self._last = text[-1]
+
+    def close(self) -> None:
+        """Write what is held back and end the streamed text on a newline."""
+        held, self._held = self._held, ""
+        self._write(held)
+        if self._last and self._last != "\n":
+            self._write("\n")
+
+
+def ai_explain(
+    diagnosis: Diagnosis,
+    snapshot: Snapshot,
+    *,
+    settings: AISettings,
+    anonymize: bool = False,
+    stream_to: IO[str] | None = None,
+    purpose: str = "explain",
+) -> dict[str, Any]:
+    """Ask the configured provider to explain `diagnosis`; return the dict for `Diagnosis.ai`."""
+    from kubectl_prism.ai_context import build_context
+
+    context = build_context(
+        snapshot, diagnosis.findings, anonymize=anonymize, budget_tokens=settings.context_tokens
+    )
+    anonymizer = getattr(context, "anonymizer", None)
+    restore: Callable[[str], str] = anonymizer.restore if anonymizer is not None else (lambda s: s)
+    provider = make_provider(settings)
+    messages = [Message.system(EXPLAIN_SYSTEM), Message.user(context.payload, EXPLAIN_TASK)]
+    writer = StreamWriter(stream_to, restore) if stream_to is not None else None
+
+    try:
+        first = send(
+            provider, messages, [REPORT_TOOL], stream=writer is not None, on_text=writer, purpose=purpose
+        )
+    finally:
+        if writer is not None:
+            writer.close()
+    completions = [first]
+    answer = _answer_from(_report_call(first), first.text)
+    if answer is None:
+        # The model answered in prose only: ask once more, this time forcing the tool.
+        followup = [*messages, Message.assistant(first.text, first.tool_calls), Message.user(EXPLAIN_FORCE)]
+        second = send(
+            provider,
+            followup,
+            [REPORT_TOOL],
+            stream=False,
+            on_text=None,
+            purpose=purpose,
+            tool_choice=REPORT_TOOL.name,
+        )
+        completions.append(second)
+        answer = _answer_from(_report_call(second), second.text) or _prose_answer(first.text or second.text)
+
+    result = _restored(answer, restore)
+    result.update(
+        {
+            "explanation": restore(first.text.strip()),
+            "provider": provider.name,
+            "model": provider.model,
+            "anonymized": anonymize,
+            "tokens": {
+                "context": context.tokens,
+                "input": sum(c.input_tokens for c in completions),
+                "output": sum(c.output_tokens for c in completions),
+            },
+            "disclaimer": DISCLAIMER,
+        }
+    )
+    return result
+
+
+def _report_call(completion: Completion) -> ToolCall | None:
+    return next((c for c in completion.tool_calls if c.name == REPORT_TOOL.name), None)
+
+
+def _answer_from(call: ToolCall | None, text: str) -> dict[str, Any] | None:
+    raw = call.arguments if call is not None else _json_object_in(text)
+    answer = normalize(raw) if raw else None
+    # Truncated or malformed tool input leaves no root cause: treat it as no answer.
+    return answer if answer and answer["root_cause"] else None
+
+
+def _json_object_in(text: str) -> dict[str, Any] | None:
+    """Some local models write the tool call as JSON text (often in a ```json fence)."""
+    for match in re.finditer(r"\{.*\}", text, re.DOTALL):
+        try:
+            value = json.loads(match.group(0))
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _prose_answer(text: str) -> dict[str, Any]:
+    return normalize({"root_cause": text.strip() or "The model gave no answer.", "confidence": "low"})
+
+
+def normalize(raw: dict[str, Any]) -> dict[str, Any]:
+    """Coerce the model's arguments to the documented shape; drop what does not fit."""
+    evidence = raw.get("evidence") or []
+    if isinstance(evidence, str):
+        evidence = [evidence]
+    steps = []
+    for step in raw.get("remediation") or []:
+        if isinstance(step, str):
+            step = {"description": step}
+        if not isinstance(step, dict) or not str(step.get("description") or "").strip():
+            continue
+        command = str(step.get("command") or "").strip() or None
+        steps.append({"description": str(step["description"]).strip(), "command": command})
+    confidence = str(raw.get("confidence") or "low").lower()
+    return {
+        "summary": str(raw.get("summary") or "").strip(),
+        "root_cause": str(raw.get("root_cause") or "").strip(),
+        "evidence": [str(e).strip() for e in evidence if str(e).strip()],
+        "remediation": steps,
+        "confidence": confidence if confidence in CONFIDENCE else "low",
+    }
+
+
+def _restored(value: Any, restore: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return restore(value)
+    if isinstance(value, list):
+        return [_restored(v, restore) for v in value]
+    if isinstance(value, dict):
+        return {k: _restored(v, restore) for k, v in value.items()}
+    return value

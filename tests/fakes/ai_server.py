@@ -1,0 +1,481 @@
+"""A fake AI provider on 127.0.0.1 that the real `anthropic` and `openai` SDKs talk to (DESIGN §11).
+
+It speaks three wire dialects:
+- Anthropic: `POST /v1/messages`, JSON or SSE (`event:` lines: message_start, content_block_start,
+  content_block_delta with text_delta / input_json_delta, content_block_stop, message_delta, message_stop);
+- OpenAI (and any OpenAI-compatible server): `POST /v1/chat/completions`, JSON or `data:` chunks ending
+  with `data: [DONE]`, including streamed tool_calls;
+- Azure OpenAI: `POST /openai/deployments/{deployment}/chat/completions?api-version=...` with `api-key`.
+
+Tests script the replies (`enqueue(Reply(...))`, or a callable taking the request) and read back every
+request exactly as it arrived (`requests`, raw bytes and headers), which is what the leak tests assert on.
+Errors (401, 429, 500, ...) and slow answers are replies too.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Reply:
+    """One scripted answer. `status` >= 400 makes it an error answer in the dialect of the request."""
+
+    text: str = ""
+    tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (name, input)
+    status: int = 200
+    error_message: str = ""
+    delay: float = 0.0  # seconds to wait before answering (a slow provider)
+    input_tokens: int | None = None  # None: estimated from the request size (4 bytes a token)
+    output_tokens: int | None = None
+    chunk_chars: int = 7  # text and tool arguments are streamed in pieces this long
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def text(value: str, **kw: Any) -> Reply:
+    return Reply(text=value, **kw)
+
+
+def tool(name: str, arguments: dict[str, Any], text: str = "", **kw: Any) -> Reply:
+    return Reply(text=text, tool_calls=[(name, arguments)], **kw)
+
+
+def error(status: int, message: str = "", **kw: Any) -> Reply:
+    return Reply(status=status, error_message=message, **kw)
+
+
+def slow(seconds: float, reply: Reply | None = None) -> Reply:
+    base = reply or Reply(text="slow answer")
+    base.delay = seconds
+    return base
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str  # without the query string
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    raw: bytes  # request line + headers + body, exactly as received
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+    @property
+    def dialect(self) -> str:
+        if self.path.startswith("/openai/deployments/"):
+            return "azure"
+        return "anthropic" if self.path.endswith("/messages") else "openai"
+
+    @property
+    def stream(self) -> bool:
+        body = self.json
+        return bool(isinstance(body, dict) and body.get("stream"))
+
+    @property
+    def api_key(self) -> str | None:
+        """The key as sent, whichever header carried it."""
+        for name in ("api-key", "x-api-key"):
+            if name in self.headers:
+                return self.headers[name]
+        auth = self.headers.get("authorization", "")
+        return auth[7:] if auth.lower().startswith("bearer ") else None
+
+
+ReplySource = Reply | Callable[[RecordedRequest], Reply]
+
+
+class FakeAIServer:
+    """Threaded HTTP server; use as a context manager or call start()/stop()."""
+
+    def __init__(self) -> None:
+        self.requests: list[RecordedRequest] = []
+        self.default: Reply | None = None  # answer when the queue is empty (None: a 500 saying so)
+        self.accept_keys: set[str] | None = None  # None: any key; else other keys get a 401
+        self.first_byte_at: float | None = None  # time.perf_counter() when the first request arrived
+        self._queue: deque[ReplySource] = deque()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._ids = itertools.count(1)
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> FakeAIServer:
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self._httpd.block_on_close = False  # a slow reply still sleeping must not hold up stop()
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def __enter__(self) -> FakeAIServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- addresses for the SDKs -----------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        assert self._httpd is not None, "server not started"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        return self.url
+
+    @property
+    def openai_base_url(self) -> str:
+        return f"{self.url}/v1"
+
+    @property
+    def azure_endpoint(self) -> str:
+        return self.url
+
+    # --- scripting ------------------------------------------------------------------------------
+    def enqueue(self, *replies: ReplySource) -> None:
+        with self._lock:
+            self._queue.extend(replies)
+
+    def pending(self) -> int:
+        return len(self._queue)
+
+    def all_bytes(self) -> bytes:
+        """Every byte every request carried, for leak assertions."""
+        return b"\n".join(r.raw for r in self.requests)
+
+    def _next(self, request: RecordedRequest) -> Reply:
+        with self._lock:
+            source = self._queue.popleft() if self._queue else self.default
+        if source is None:
+            return error(500, "fake AI server: no reply enqueued")
+        return source(request) if callable(source) else source
+
+    def _next_id(self) -> int:
+        return next(self._ids)
+
+
+def _handler_for(server: FakeAIServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(_Handler):
+        fake = server
+
+    return Handler
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    fake: FakeAIServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+        pass
+
+    def do_GET(self) -> None:
+        self._record(b"")
+        self._send_json(404, {"error": {"message": f"no route {self.path}"}})
+
+    def do_POST(self) -> None:
+        # Always drain the body so a keep-alive connection stays in sync.
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        req = self._record(body)
+        split = urlsplit(self.path)
+        if not (split.path.endswith("/messages") or split.path.endswith("/chat/completions")):
+            self._send_json(404, {"error": {"message": f"no route {split.path}"}})
+            return
+        if self.fake.accept_keys is not None and req.api_key not in self.fake.accept_keys:
+            reply = error(
+                401, "invalid x-api-key" if req.dialect == "anthropic" else "Incorrect API key provided"
+            )
+        else:
+            reply = self.fake._next(req)
+        if reply.delay and self.fake._stopping.wait(reply.delay):
+            return
+        try:
+            if reply.status >= 400:
+                self._send_error(req, reply)
+            elif req.dialect == "anthropic":
+                self._anthropic(req, reply)
+            else:
+                self._openai(req, reply)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test): nothing to do
+
+    # --- recording ------------------------------------------------------------------------------
+    def _record(self, body: bytes) -> RecordedRequest:
+        if self.fake.first_byte_at is None:
+            self.fake.first_byte_at = time.perf_counter()
+        split = urlsplit(self.path)
+        head = f"{self.requestline}\r\n{self.headers}".encode("latin-1", "replace")
+        req = RecordedRequest(
+            method=self.command,
+            path=split.path,
+            query={k: v[-1] for k, v in parse_qs(split.query).items()},
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+            raw=head + body,
+        )
+        with self.fake._lock:
+            self.fake.requests.append(req)
+        return req
+
+    # --- answers --------------------------------------------------------------------------------
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_error(self, req: RecordedRequest, reply: Reply) -> None:
+        headers = dict(reply.headers)
+        if reply.status == 429:
+            headers.setdefault("retry-after-ms", "10")  # keep retry tests fast
+        if req.dialect == "anthropic":
+            kind = _ANTHROPIC_ERROR_TYPES.get(reply.status, "api_error")
+            payload: Any = {"type": "error", "error": {"type": kind, "message": reply.error_message or kind}}
+        else:
+            payload = {
+                "error": {
+                    "message": reply.error_message or f"error {reply.status}",
+                    "type": "invalid_request_error",
+                    "code": str(reply.status),
+                }
+            }
+        self._send_json(reply.status, payload, headers)
+
+    def _usage(self, req: RecordedRequest, reply: Reply) -> tuple[int, int]:
+        inp = reply.input_tokens if reply.input_tokens is not None else max(1, len(req.body) // 4)
+        out = reply.output_tokens
+        if out is None:
+            out = max(1, (len(reply.text) + sum(len(json.dumps(a)) for _, a in reply.tool_calls)) // 4)
+        return inp, out
+
+    def _start_stream(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")  # the end of the body is the end of the stream
+        self.end_headers()
+        self.close_connection = True
+
+    def _emit(self, data: str, event: str | None = None) -> None:
+        out = (f"event: {event}\n" if event else "") + f"data: {data}\n\n"
+        self.wfile.write(out.encode())
+        self.wfile.flush()
+
+    def _anthropic(self, req: RecordedRequest, reply: Reply) -> None:
+        body = req.json
+        n = self.fake._next_id()
+        model = body.get("model", "claude")
+        inp, out = self._usage(req, reply)
+        calls = [(f"toolu_{n:04d}_{i}", name, args) for i, (name, args) in enumerate(reply.tool_calls)]
+        stop = "tool_use" if calls else "end_turn"
+        if not req.stream:
+            content: list[dict[str, Any]] = [{"type": "text", "text": reply.text}] if reply.text else []
+            content += [
+                {"type": "tool_use", "id": cid, "name": name, "input": args} for cid, name, args in calls
+            ]
+            self._send_json(
+                200,
+                {
+                    "id": f"msg_{n:04d}",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": content,
+                    "stop_reason": stop,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": inp, "output_tokens": out},
+                },
+                reply.headers,
+            )
+            return
+        self._start_stream()
+        ev = self._emit_anthropic
+        ev(
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": f"msg_{n:04d}",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": inp, "output_tokens": 1},
+                },
+            },
+        )
+        ev("ping", {"type": "ping"})
+        index = 0
+        if reply.text:
+            ev(
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {"type": "text", "text": ""},
+                },
+            )
+            for piece in _chunks(reply.text, reply.chunk_chars):
+                ev(
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {"type": "text_delta", "text": piece},
+                    },
+                )
+            ev("content_block_stop", {"type": "content_block_stop", "index": index})
+            index += 1
+        for cid, name, args in calls:
+            ev(
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {"type": "tool_use", "id": cid, "name": name, "input": {}},
+                },
+            )
+            for piece in _chunks(json.dumps(args), reply.chunk_chars):
+                ev(
+                    "content_block_delta",
+                    {
+                        "type": "content_block_delta",
+                        "index": index,
+                        "delta": {"type": "input_json_delta", "partial_json": piece},
+                    },
+                )
+            ev("content_block_stop", {"type": "content_block_stop", "index": index})
+            index += 1
+        ev(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": stop, "stop_sequence": None},
+                "usage": {"output_tokens": out},
+            },
+        )
+        ev("message_stop", {"type": "message_stop"})
+
+    def _emit_anthropic(self, event: str, data: dict[str, Any]) -> None:
+        self._emit(json.dumps(data), event)
+
+    def _openai(self, req: RecordedRequest, reply: Reply) -> None:
+        body = req.json
+        n = self.fake._next_id()
+        model = body.get("model") or "gpt"
+        inp, out = self._usage(req, reply)
+        calls = [(f"call_{n:04d}_{i}", name, args) for i, (name, args) in enumerate(reply.tool_calls)]
+        finish = "tool_calls" if calls else "stop"
+        created = int(time.time())
+        usage = {"prompt_tokens": inp, "completion_tokens": out, "total_tokens": inp + out}
+        if not req.stream:
+            message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
+            if calls:
+                message["tool_calls"] = [
+                    {"id": cid, "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+                    for cid, name, args in calls
+                ]
+            self._send_json(
+                200,
+                {
+                    "id": f"chatcmpl-{n:04d}",
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": model,
+                    "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+                    "usage": usage,
+                },
+                reply.headers,
+            )
+            return
+        self._start_stream()
+
+        def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> None:
+            self._emit(
+                json.dumps(
+                    {
+                        "id": f"chatcmpl-{n:04d}",
+                        "object": "chat.completion.chunk",
+                        "created": created,
+                        "model": model,
+                        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+                    }
+                )
+            )
+
+        chunk({"role": "assistant", "content": ""})
+        for piece in _chunks(reply.text, reply.chunk_chars):
+            chunk({"content": piece})
+        for i, (cid, name, args) in enumerate(calls):
+            chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": i,
+                            "id": cid,
+                            "type": "function",
+                            "function": {"name": name, "arguments": ""},
+                        }
+                    ]
+                }
+            )
+            for piece in _chunks(json.dumps(args), reply.chunk_chars):
+                chunk({"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
+        chunk({}, finish)
+        if (body.get("stream_options") or {}).get("include_usage"):
+            self._emit(
+                json.dumps(
+                    {
+                        "id": f"chatcmpl-{n:04d}",
+                        "object": "chat.completion.chunk",
+                        "created": created,
+                        "model": model,
+                        "choices": [],
+                        "usage": usage,
+                    }
+                )
+            )
+        self._emit("[DONE]")
+
+
+_ANTHROPIC_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    529: "overloaded_error",
+}
+
+
+def _chunks(value: str, size: int) -> Iterator[str]:
+    for i in range(0, len(value), max(1, size)):
+        yield value[i : i + size]
