@@ -50,6 +50,12 @@ def _prog_name(argv0: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     verbose = any(a in ("-v", "--verbose") for a in args)
+    if argv is None:
+        # Commands that will call AI start the provider SDK import (about a second) right away, in
+        # the background, so it overlaps argument parsing and cluster gathering.
+        from kubectl_prism.ai.early import prewarm_for_argv
+
+        prewarm_for_argv(args)
     try:
         code = app(args=args, prog_name=_prog_name(sys.argv[0]), standalone_mode=False)
     except PrismError as err:

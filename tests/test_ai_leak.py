@@ -131,7 +131,7 @@ def test_ask_from_a_snapshot_leaks_nothing(
 ) -> None:
     enable_ai(server, monkeypatch)
     script_every_tool(server)
-    question = f"why does login fail with {SEEDED['github-token']} and password: {SEEDED['db-password']}?"
+    question = f"why does login fail with {SEEDED['github-token']} and my password {SEEDED['db-password']}?"
     flags = ["--anonymize"] if anonymize else []
     code, out, err = run_ask(
         capsys,

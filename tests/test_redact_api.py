@@ -204,3 +204,20 @@ def test_digest_exemption_needs_the_algorithms_length() -> None:
     fingerprint = "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8"
     line = f"image ghcr.io/acme/api@{digest} host key {fingerprint}"
     assert redact_text(line).text == line
+
+
+@pytest.mark.parametrize(
+    ("line", "redacted"),
+    [
+        ("user typed the password Tr0ub4dor-3xx into the form", True),
+        ("why does ask fail? my password is hunter2isgood99", True),
+        ("the password is wrong", False),
+        ("password mysecret123 is wrong", True),
+        ("password reset failed for user bob", False),
+        ("password changed 2 times", False),
+        ('FATAL: password authentication failed for user "app"', False),
+    ],
+)
+def test_password_in_prose(line: str, redacted: bool) -> None:
+    out = redact_text(line).text
+    assert ("[REDACTED:password]" in out) is redacted, out

@@ -29,38 +29,34 @@ def resolve(explicit: bool | None) -> tuple[AISettings | None, AIError | None]:
     except AIError as err:
         return None, err
     if settings is not None:
-        _prefetch_sdk(settings)
+        # Provider SDKs take about a second to import: import them (and build the client) in the
+        # background while the cluster is read. `make_provider` later reuses the warm client.
+        from kubectl_prism.ai.providers import prewarm
+
+        prewarm(settings.provider, settings)
     return settings, None
 
 
-def _prefetch_sdk(settings: AISettings) -> None:
-    """Provider SDKs take seconds to import: start now, in the background, while the cluster is read."""
-    import importlib
-    import threading
-
-    threading.Thread(target=importlib.import_module, args=(settings.info.sdk,), daemon=True).start()
-
-
 def ai_block(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings, anonymize: bool,
-             stream: bool = False) -> dict[str, Any]:
+             stream: bool = False, purpose: str = "diagnose") -> dict[str, Any]:
     """The `ai` dict of the document (ai.explain does redaction, budgeting and the provider call)."""
     from kubectl_prism.ai.explain import ai_explain
 
     return ai_explain(diagnosis, snapshot, settings=settings, anonymize=anonymize,
-                      stream_to=sys.stdout if stream else None)
+                      stream_to=sys.stdout if stream else None, purpose=purpose)
 
 
-def quiet(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings,
-          anonymize: bool) -> tuple[dict[str, Any] | None, AIError | None]:
+def quiet(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings, anonymize: bool,
+          purpose: str = "diagnose") -> tuple[dict[str, Any] | None, AIError | None]:
     """For documents (json/yaml/markdown): the answer is part of the document."""
     try:
-        return ai_block(diagnosis, snapshot, settings, anonymize), None
+        return ai_block(diagnosis, snapshot, settings, anonymize, purpose=purpose), None
     except AIError as err:
         return None, err
 
 
 def streamed(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings, anonymize: bool,
-             g: GlobalOptions) -> tuple[dict[str, Any] | None, AIError | None]:
+             g: GlobalOptions, purpose: str = "diagnose") -> tuple[dict[str, Any] | None, AIError | None]:
     """For text: the prose streams below the rule findings as it arrives, then the structured steps."""
     from kubectl_prism.commands._output import write
     from kubectl_prism.render.console import Lines
@@ -68,7 +64,7 @@ def streamed(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings, ano
 
     write(ai_header_lines(settings.describe()), g)
     try:
-        answer = ai_block(diagnosis, snapshot, settings, anonymize, stream=True)
+        answer = ai_block(diagnosis, snapshot, settings, anonymize, stream=True, purpose=purpose)
     except AIError as err:
         return None, err
     out = Lines()

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kubectl_prism.errors import UsageError
-from kubectl_prism.options import GlobalOptions, OutputFormat, with_global_options
+from kubectl_prism.options import AiFlag, AnonymizeFlag, GlobalOptions, OutputFormat, with_global_options
 
 if TYPE_CHECKING:
-    from kubectl_prism.explain_model import Explanation
+    from kubectl_prism.explain.model import Explanation
     from kubectl_prism.render.console import Lines
 
 TARGET_HELP = "KIND/NAME to explain (pod/x, deploy/x, svc/x, pvc/x, node/x, ...)."
@@ -21,10 +21,8 @@ def explain(
     g: GlobalOptions,
     target: Annotated[str, typer.Argument(
         help=TARGET_HELP, metavar="TARGET", show_default=False)],
-    ai: Annotated[bool | None, typer.Option(
-        "--ai/--no-ai", help="Add an AI explanation (default: on when `ai enable` was run).")] = None,
-    anonymize: Annotated[bool, typer.Option(
-        "--anonymize", help="With AI: replace names, namespaces, IPs and hosts by placeholders.")] = False,
+    ai: AiFlag = None,
+    anonymize: AnonymizeFlag = False,
 ) -> None:
     """Explain one object: owners, spec, status, pods, related objects, events, findings, utilization."""
     from kubectl_prism.kinds import parse_target
@@ -39,7 +37,7 @@ def explain(
     settings, ai_error = _ai.resolve(ai)
 
     from kubectl_prism.analyzers import run_analyzers
-    from kubectl_prism.explain_model import build_explanation
+    from kubectl_prism.explain.model import build_explanation
     from kubectl_prism.findings import Diagnosis
     from kubectl_prism.gather import gather_scope
 
@@ -52,10 +50,12 @@ def explain(
     # The AI sees the object's findings and the same snapshot the explanation was built from.
     as_diagnosis = Diagnosis(explanation.scope, explanation.findings, explanation.gaps)
     if settings is not None and not streaming:
-        explanation.ai, ai_error = _ai.quiet(as_diagnosis, snapshot, settings, anonymize)
+        explanation.ai, ai_error = _ai.quiet(as_diagnosis, snapshot, settings, anonymize, purpose="explain")
     write(render_explanation(explanation, g), g)
     if settings is not None and streaming:
-        explanation.ai, ai_error = _ai.streamed(as_diagnosis, snapshot, settings, anonymize, g)
+        explanation.ai, ai_error = _ai.streamed(
+            as_diagnosis, snapshot, settings, anonymize, g, purpose="explain"
+        )
     if ai_error is not None:
         raise ai_error
 

@@ -105,6 +105,18 @@ def _in_prose(text: str, key_start: int, sep: str, value_start: int) -> bool:
     return not _line_start(text, key_start)
 
 
+_PROSE_FILLERS = frozenset({"is", "was", "of", "for", "to", "set", "now"})
+
+
+def _password_in_prose(value: str) -> bool:
+    """After a bare `password` in a sentence only a value built like a password counts: letters and
+    digits mixed, 8+ characters ("password reset failed", "password 2 times" stay as they are)."""
+    v = value.strip("\"'.,;:!?")
+    has_letter = any(ch.isalpha() for ch in v)
+    has_digit = any(ch.isdigit() for ch in v)
+    return len(v) >= 8 and has_letter and has_digit and not value_is_benign(v)
+
+
 def _should_redact(value: str, weak: bool) -> bool:
     if not value or value.startswith(_PLACEHOLDER) or value_is_benign(value):
         return False
@@ -117,9 +129,10 @@ def _should_redact(value: str, weak: bool) -> bool:
     return not (weak and not looks_like_credential(value))
 
 
-def _candidates(lower: str) -> list[tuple[int, int, str, bool]]:
-    """(key start, separator end, separator, is a --flag) for each sensitive word before a separator."""
-    found: dict[int, tuple[int, int, str, bool]] = {}
+def _candidates(lower: str) -> list[tuple[int, int, str, bool, bool]]:
+    """(key start, separator end, separator, is a --flag, is prose) for each sensitive word before a
+    separator; "prose" is a word followed by a space only (`the password hunter2x9 was...`)."""
+    found: dict[int, tuple[int, int, str, bool, bool]] = {}
     for word, finder in _FINDERS:
         if word not in lower:
             continue
@@ -128,9 +141,9 @@ def _candidates(lower: str) -> list[tuple[int, int, str, bool]]:
             while start and lower[start - 1] in _KEY_CHARS:
                 start -= 1
             flag = m.group("flagsep") is not None
-            if flag and not lower.startswith("-", start):
-                continue
-            found.setdefault(start, (start, m.end(), m.group("sep") or m.group("flagsep"), flag))
+            # `password Tr0ub4dor3` in a sentence: kept as a candidate, judged strictly below
+            prose = flag and not lower.startswith("-", start)
+            found.setdefault(start, (start, m.end(), m.group("sep") or m.group("flagsep"), flag, prose))
     return sorted(found.values())
 
 
@@ -138,7 +151,7 @@ def key_value_edits(text: str, lower: str) -> list[Edit]:
     """The values to replace in `text` (`lower` is its same-length lower-cased twin)."""
     edits: list[Edit] = []
     last = 0
-    for key_start, sep_end, sep, flag in _candidates(lower):
+    for key_start, sep_end, sep, flag, prose in _candidates(lower):
         if key_start < last:
             continue
         key_end = sep_end - len(sep)
@@ -146,6 +159,14 @@ def key_value_edits(text: str, lower: str) -> list[Edit]:
         if hit is None:
             continue
         kind, weak = hit
+        if prose:
+            start, end = _value_span(text, sep_end, " ", key_start)
+            if text[start:end].lower() in _PROSE_FILLERS:  # "my password is hunter2isgood99"
+                start, end = _value_span(text, end + 1, " ", key_start)
+            if kind == "password" and _password_in_prose(text[start:end]):
+                edits.append((start, end, kind))
+                last = end
+            continue
         if flag:
             if weak:
                 continue
