@@ -9,7 +9,18 @@ import pytest
 from kubectl_prism.analyzers.config_refs import Reference, analyze_config_refs, spec_references
 from kubectl_prism.findings import Severity
 from kubectl_prism.snapshot import Gap
-from tests.cluster_builders import configmap, container, deployment, event, obj, pod, replicaset, secret, snap
+from tests.cluster_builders import (
+    configmap,
+    container,
+    deployment,
+    event,
+    obj,
+    one_finding,
+    pod,
+    replicaset,
+    secret,
+    snap,
+)
 
 ENV_CM = {"name": "DB_HOST", "valueFrom": {"configMapKeyRef": {"name": "app-config", "key": "db_host"}}}
 ENV_SECRET = {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}
@@ -148,13 +159,7 @@ CASES: list[tuple[str, list[dict[str, Any]], str | None, Severity | None, str]] 
 def test_references(
     objects: list[dict[str, Any]], rule: str | None, severity: Severity | None, evidence: str
 ) -> None:
-    findings = analyze_config_refs(snap(*objects))
-    if rule is None:
-        assert findings == []
-        return
-    (finding,) = findings
-    assert (finding.id, finding.severity) == (rule, severity)
-    assert any(evidence in line for line in finding.evidence), finding.evidence
+    one_finding(analyze_config_refs(snap(*objects)), rule, severity, evidence)
 
 
 def test_secrets_forbidden_means_no_claim() -> None:

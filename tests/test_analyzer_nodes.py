@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -160,8 +161,15 @@ def test_cordoned_node_is_a_warning_when_pods_wait_for_room() -> None:
     }
     (finding,) = analyze_nodes(snap(node("node-2", unschedulable=True), waiting))
     assert finding.severity is Severity.WARNING
-    assert [r.name for r in finding.affected] == ["worker-z"]
+    assert any("1 pending pod(s) cannot be scheduled, e.g. worker-z" in line for line in finding.evidence)
+    # The pod also lacks cpu elsewhere: its own finding is the root cause, not this one.
+    assert finding.affected == []
     assert [r.command for r in finding.remediation] == ["kubectl uncordon node-2"]
+    stranded = copy.deepcopy(waiting)
+    stranded["status"]["conditions"][0]["message"] = "0/1 nodes are available: 1 node(s) were unschedulable."
+    (finding,) = analyze_nodes(snap(node("node-2", unschedulable=True), stranded))
+    assert finding.severity is Severity.CRITICAL
+    assert [r.name for r in finding.affected] == ["worker-z"]
 
 
 def test_disk_pressure_links_the_evicted_pods() -> None:

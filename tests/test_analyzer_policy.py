@@ -8,7 +8,7 @@ import pytest
 
 from kubectl_prism.analyzers.policy import analyze_pdbs, analyze_quotas, quota_causes
 from kubectl_prism.findings import Severity
-from tests.cluster_builders import deployment, event, obj, pod, replicaset, snap
+from tests.cluster_builders import deployment, event, obj, one_finding, pod, replicaset, snap
 
 
 def pdb(
@@ -76,13 +76,7 @@ PDB_CASES: list[tuple[str, list[dict[str, Any]], str | None, Severity | None, st
 def test_pdbs(
     objects: list[dict[str, Any]], rule: str | None, severity: Severity | None, evidence: str
 ) -> None:
-    findings = analyze_pdbs(snap(*objects))
-    if rule is None:
-        assert findings == []
-        return
-    (finding,) = findings
-    assert (finding.id, finding.severity) == (rule, severity)
-    assert any(evidence in line for line in finding.evidence), finding.evidence
+    one_finding(analyze_pdbs(snap(*objects)), rule, severity, evidence)
 
 
 def test_pdb_blocked_by_a_crashing_pod_points_at_the_pod_finding() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from kubectl_prism.analyzers.storage import analyze_storage, claim_causes
 from kubectl_prism.findings import Severity
-from tests.cluster_builders import container, event, obj, pod, snap
+from tests.cluster_builders import container, event, obj, one_finding, pod, snap
 
 
 def pvc(name: str = "data", phase: str = "Pending", age: float = 30, **spec: Any) -> dict[str, Any]:
@@ -165,13 +165,7 @@ CASES: list[tuple[str, list[dict[str, Any]], str | None, Severity | None, str]] 
 def test_claims(
     objects: list[dict[str, Any]], rule: str | None, severity: Severity | None, evidence: str
 ) -> None:
-    findings = analyze_storage(snap(*objects))
-    if rule is None:
-        assert findings == []
-        return
-    (finding,) = findings
-    assert (finding.id, finding.severity) == (rule, severity)
-    assert any(evidence in line for line in finding.evidence), finding.evidence
+    one_finding(analyze_storage(snap(*objects)), rule, severity, evidence)
 
 
 def test_claim_without_default_class_suggests_making_the_only_class_default() -> None:

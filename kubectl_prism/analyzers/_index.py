@@ -332,27 +332,38 @@ def event_text(ev: KubeObject, limit: int = 240) -> str:
 # Root causes the cluster analyzers report for pods that other analyzers see only as symptoms.
 _POD_CAUSE_RULES = ("configmap-ref-missing", "secret-ref-missing", "pod-volume-mount-failed",
                     "pvc-storageclass-missing", "pvc-pending", "pvc-lost", "node-not-ready",
-                    "node-network-unavailable")
+                    "node-network-unavailable", "node-memory-pressure", "node-disk-pressure",
+                    "node-pid-pressure", "node-cordoned")
 
 
-def pod_root_causes(snapshot: Snapshot) -> dict[ObjectRef, dict[str, Any]]:
-    """Finding.caused_by for pods whose trouble a cluster finding explains, by the pod's ObjectRef.
+def pod_root_findings(snapshot: Snapshot) -> dict[ObjectRef, Any]:
+    """The cluster Finding that explains each pod's trouble, by the pod's ObjectRef (computed once).
 
-    For the pod and workload analyzers: a pod stuck in ContainerCreating on a missing ConfigMap volume,
-    Pending on a claim that cannot be provisioned, or running on a NotReady node points at that finding.
+    For the pod and workload analyzers: a pod stuck in ContainerCreating on a missing ConfigMap volume or
+    a failed mount, Pending on a claim that cannot be provisioned or on cordoned nodes, evicted by a node
+    under pressure, or running on a NotReady node points at that finding.
     """
+    return shared(snapshot, "pod-root-findings", _pod_root_findings)
+
+
+def _pod_root_findings(snapshot: Snapshot) -> dict[ObjectRef, Any]:
     from kubectl_prism.analyzers.config_refs import analyze_config_refs
     from kubectl_prism.analyzers.nodes import analyze_nodes
     from kubectl_prism.analyzers.storage import analyze_storage
 
-    out: dict[ObjectRef, dict[str, Any]] = {}
+    out: dict[ObjectRef, Any] = {}
     for analyze in (analyze_config_refs, analyze_storage, analyze_nodes):
         for finding in analyze(snapshot):
             if finding.id in _POD_CAUSE_RULES:
                 for affected in finding.affected:
                     if affected.kind == "Pod":
-                        out.setdefault(affected, cause(finding.id, finding.object))
+                        out.setdefault(affected, finding)
     return out
+
+
+def pod_root_causes(snapshot: Snapshot) -> dict[ObjectRef, dict[str, Any]]:
+    """Finding.caused_by for pods whose trouble a cluster finding explains, by the pod's ObjectRef."""
+    return {pod: cause(f.id, f.object) for pod, f in pod_root_findings(snapshot).items()}
 
 
 def close_name(name: str, candidates: list[str]) -> str | None:
@@ -395,7 +406,7 @@ def pod_index(snapshot: Snapshot) -> PodIndex:
 
 
 def event_index(snapshot: Snapshot) -> EventIndex:
-    return shared(snapshot, "events", EventIndex)
+    return EventIndex.of(snapshot)  # the very index the pod and workload analyzers use
 
 
 def clock_of(snapshot: Snapshot) -> Clock:

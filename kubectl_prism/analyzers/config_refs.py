@@ -1,9 +1,10 @@
 """References to ConfigMaps and Secrets (and their keys) that do not exist — checked by name only.
 
-Pods already failing with CreateContainerConfigError are the pod analyzer's finding; this analyzer
-reports the references that are not failing yet (a template the next rollout will break, a running pod
-whose next restart fails), missing configMap/secret *volumes* (pods stuck in ContainerCreating, which
-no container state reports), and image pull Secrets that do not exist.
+Pods already failing with CreateContainerConfigError (or refused a private image for want of the missing
+pull secret) are the pod analyzer's finding; this analyzer reports the references that are not failing
+yet (a template the next rollout will break, a running pod whose next restart fails), missing
+configMap/secret *volumes* (pods stuck in ContainerCreating, which no container state reports), and image
+pull Secrets that do not exist.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from kubectl_prism.analyzers._index import (
     workload_ref,
 )
 from kubectl_prism.analyzers._util import ref
-from kubectl_prism.analyzers.pod_evidence import event_message, parse_config_error
+from kubectl_prism.analyzers.pod_evidence import EventIndex, event_message, parse_config_error
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
 
@@ -45,6 +46,7 @@ PULL_SECRET = Rule("image-pull-secret-missing", Severity.WARNING,
 # ConfigMaps the control plane puts in every namespace; pods reference them through projected volumes.
 _MANAGED = {"kube-root-ca.crt", "openshift-service-ca.crt"}
 _CONFIG_ERROR_RULE = "pod-create-config-error"
+_IMAGE_PULL_RULE = "pod-image-pull"
 _MOUNT_NOT_FOUND = re.compile(r'(configmaps?|secrets?) "([^"]+)" not found', re.IGNORECASE)
 
 
@@ -131,25 +133,42 @@ def analyze_config_refs(snapshot: Snapshot) -> list[Finding]:
             entry.keys.append(refr.key)
         return entry
 
-    clean_owners: set[str] = set()  # controllers whose pods reference nothing dangling
+    known: dict[tuple[str, str | None], bool] = {}  # gathered(kind, namespace), asked once each
+
+    def reportable(refr: Reference, ns: str | None) -> bool:
+        """A dangling reference note() records: a missing key, or a missing object of a gathered kind."""
+        if snapshot.get(refr.kind, ns, refr.name) is not None:
+            return True
+        if (refr.kind, ns) not in known:
+            known[(refr.kind, ns)] = gathered(snapshot, refr.kind, ns)
+        return known[(refr.kind, ns)]
+
+    # Replicas of one controller share their spec: read the references of one of them.
+    owner_suspects: dict[str, list[Reference]] = {}
     for pod in snapshot.of_kind("Pod"):
         if not is_live(pod):
             continue
         ns = namespace_of(pod)
         owners = dig(pod, "metadata", "ownerReferences") or []
         owner = next((o.get("uid") for o in owners if o.get("uid")), None)
-        if owner in clean_owners:
-            continue  # replicas of one controller share their spec
-        # Cheap lookups first: owner chains, pod problems and events only for pods with a dangling reference.
-        suspects = [r for r in spec_references(pod.get("spec") or {}) if _dangling(snapshot, r, ns)]
-        if not suspects:
+        suspects = owner_suspects.get(owner) if owner else None
+        if suspects is None:
+            # Cheap lookups first: owner chains, pod problems and events only for dangling references.
+            suspects = [r for r in spec_references(pod.get("spec") or {}) if _dangling(snapshot, r, ns)]
             if owner:
-                clean_owners.add(owner)
+                owner_suspects[owner] = suspects
+        if not suspects:
             continue
-        referrer = workload_ref(snapshot, pod)
-        problem = pod_problem(pod, clock.now)
         mount_failures = [e for e in events.about("Pod", ns, name_of(pod)) if e.get("reason") == "FailedMount"
                           and _MOUNT_NOT_FOUND.search(event_message(e))]
+        if not mount_failures:
+            # Without the kubelet's word only references note() records matter (e.g. not a Secret when the
+            # snapshot holds no Secrets): skip the owner chain and the pod's problem for the rest.
+            suspects = [r for r in suspects if reportable(r, ns)]
+            if not suspects:
+                continue
+        referrer = workload_ref(snapshot, pod)
+        problem = pod_problem(pod, clock.now)
         for refr in suspects:
             entry = note(referrer, refr, ns)
             failing = [e for e in mount_failures if f'"{refr.name}" not found' in event_message(e)]
@@ -168,6 +187,8 @@ def analyze_config_refs(snapshot: Snapshot) -> list[Finding]:
                 entry.events.extend(failing[-1:])
             if problem and problem.rule_id == _CONFIG_ERROR_RULE and _names(problem.detail, refr):
                 entry.covered.add(referrer)
+            elif problem and refr.pull and _pull_refused(events, problem, pod):
+                entry.covered.add(referrer)  # the pod finding names the missing pull secret
     for obj, spec in pod_templates(snapshot):
         for refr in spec_references(spec):
             note(ref(obj), refr, namespace_of(obj))
@@ -190,6 +211,18 @@ def _lacks_key(configmap: KubeObject, key: str) -> bool:
     if data is None and binary is None:
         return False  # gathered without data (or empty): cannot tell
     return key not in (data or {}) and key not in (binary or {})
+
+
+def _pull_refused(events: EventIndex, problem: Any, pod: KubeObject) -> bool:
+    """The pod cannot pull its image because the registry wants credentials: the pod analyzer's finding
+    for it names the missing imagePullSecret and is the one root cause to report."""
+    from kubectl_prism.analyzers.pod_evidence import IMAGE_AMBIGUOUS, IMAGE_UNAUTHORIZED
+    from kubectl_prism.analyzers.pod_refs import pull_error_kind
+
+    if problem.rule_id != _IMAGE_PULL_RULE:
+        return False
+    kind = pull_error_kind(events, problem, pod, namespace_of(pod) or "")
+    return kind in (IMAGE_UNAUTHORIZED, IMAGE_AMBIGUOUS)
 
 
 def _names(detail: str, refr: Reference) -> bool:

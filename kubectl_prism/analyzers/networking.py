@@ -8,6 +8,7 @@ from kubectl_prism.analyzers import Rule, analyzer
 from kubectl_prism.analyzers._index import (
     Clock,
     PodCauses,
+    cause,
     clock_of,
     close_name,
     closest_labels,
@@ -23,6 +24,7 @@ from kubectl_prism.analyzers._index import (
     pod_index,
     pod_problem,
     selector_text,
+    shared,
     workload_ref,
 )
 from kubectl_prism.analyzers._util import pod_is_ready, ref, selector_matches
@@ -91,7 +93,7 @@ def _no_pods(
             evidence=[*evidence, f"{owner} matches the selector with spec.replicas {replicas} and no pods"],
             remediation=[Remediation(f"See why {owner} creates no pods",
                                      f"kubectl -n {ns} describe {workload.kind.lower()} {workload.name}")],
-            related=[workload])
+            related=[workload], caused_by=_workload_cause(snapshot, workload))
     if workload:
         scaled = workload
         return Finding(
@@ -128,6 +130,23 @@ def _no_pods(
     return Finding(NO_PODS.id, severity, title, ref(svc), reason="NoPods",
                    message="Traffic sent to this Service goes nowhere: no pod carries the selector's labels.",
                    evidence=evidence, remediation=remediation, related=related)
+
+
+def _workload_cause(snapshot: Snapshot, workload: ObjectRef) -> dict[str, Any] | None:
+    """The root cause the workload analyzer reports for a workload without pods (a quota, a webhook, a
+    missing service account...): its finding's own cause, or the finding itself."""
+    from kubectl_prism.analyzers.workloads import analyze_workloads
+
+    for finding in shared(snapshot, "workload-findings", analyze_workloads):
+        if finding.object == workload and finding.id in _WORKLOAD_SHORT \
+                and finding.severity is not Severity.INFO:
+            return finding.caused_by or cause(finding.id, finding.object)
+    return None
+
+
+# Workload findings that say why it runs fewer pods than it should.
+_WORKLOAD_SHORT = {"deployment-replica-failure", "deployment-unavailable", "deployment-progress-deadline",
+                   "statefulset-unavailable"}
 
 
 def _template_owner(

@@ -1,4 +1,8 @@
-"""Nodes: NotReady, resource pressure, network not configured, cordoned — and the pods each one hits."""
+"""Nodes: NotReady, resource pressure, network not configured, cordoned — and the pods each one hits.
+
+One finding per node problem: a NotReady node's own pressure report is part of its NotReady finding, and
+cordoned nodes that pending pods wait on are one finding together.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from kubectl_prism.analyzers._index import (
     workload_ref,
 )
 from kubectl_prism.analyzers._util import condition, ref
+from kubectl_prism.analyzers.pod_scheduling import cordon_only, scheduler_reasons
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of
 
@@ -31,7 +36,8 @@ DISK = Rule("node-disk-pressure", Severity.WARNING, "Node reports DiskPressure: 
 PID = Rule("node-pid-pressure", Severity.WARNING,
            "Node reports PIDPressure: it is running out of process IDs")
 CORDONED = Rule("node-cordoned", Severity.INFO,
-                "Node is cordoned (spec.unschedulable); warning when pending pods cannot be scheduled")
+                "Node is cordoned (spec.unschedulable); warning when pending pods cannot be scheduled, "
+                "critical when the cordons are all that keeps them from running")
 
 _PRESSURE = {
     "MemoryPressure": (MEMORY, "memory", "Find the pods using the most memory on {node} and give them memory "
@@ -50,6 +56,7 @@ def analyze_nodes(snapshot: Snapshot) -> list[Finding]:
     pods = pod_index(snapshot)
     clock = clock_of(snapshot)
     findings: list[Finding] = []
+    cordoned: list[tuple[KubeObject, list[KubeObject]]] = []
     for node in snapshot.of_kind("Node"):
         if _healthy(node):
             continue
@@ -57,16 +64,37 @@ def analyze_nodes(snapshot: Snapshot) -> list[Finding]:
         on_node = sorted(pods.by_node.get(name, []),
                          key=lambda p: (meta(p).get("namespace") or "", name_of(p)))
         live = [p for p in on_node if is_live(p)]
-        if finding := _not_ready(snapshot, node, live, clock):
-            findings.append(finding)
+        not_ready = _not_ready(snapshot, node, live, clock)
+        if not_ready:
+            findings.append(not_ready)
         if finding := _network(node, live):
             findings.append(finding)
         for cond_type in _PRESSURE:
             if finding := _pressure(snapshot, node, cond_type, on_node):
-                findings.append(finding)
+                if not_ready is not None and _kubelet_reporting(node):
+                    _fold_pressure(not_ready, finding, _PRESSURE[cond_type][1])  # one node, one finding
+                else:
+                    findings.append(finding)
         if dig(node, "spec", "unschedulable"):
-            findings.append(_cordoned(snapshot, node, live, clock))
+            cordoned.append((node, live))
+    findings += _cordoned_findings(snapshot, cordoned, clock)
     return findings
+
+
+def _kubelet_reporting(node: KubeObject) -> bool:
+    """Ready=False (not Unknown): the kubelet itself reports the node unhealthy, so its other conditions
+    are current too (a silent kubelet's are stale, and the node controller marks them Unknown)."""
+    return (condition(node, "Ready") or {}).get("status") == "False"
+
+
+def _fold_pressure(not_ready: Finding, pressure: Finding, what: str) -> None:
+    """A NotReady node under resource pressure is one problem: the pressure (which usually came first and
+    starves the kubelet) goes into the NotReady finding as evidence, its evicted pods as affected."""
+    not_ready.title += f", under {what} pressure"
+    not_ready.evidence += pressure.evidence
+    not_ready.remediation.insert(1, pressure.remediation[0])
+    not_ready.affected += [p for p in pressure.affected if p not in not_ready.affected]
+    not_ready.related += [w for w in pressure.related if w not in not_ready.related]
 
 
 def _healthy(node: KubeObject) -> bool:
@@ -175,40 +203,86 @@ def _pressure(
         + (f": {len(evicted)} pod(s) evicted" if evicted else ""), ref(node), reason=cond_type,
         message=f"The kubelet is reclaiming {what}: it evicts pods and the scheduler avoids the node.",
         evidence=evidence,
-        remediation=[Remediation(advice.format(node=name)),
+        remediation=[Remediation(advice.format(node=name), _usage_command(snapshot, cond_type)),
                      Remediation("See allocated resources and events of the node",
                                  f"kubectl describe node {name}")],
         affected=[ref(p) for p in evicted], related=_workloads(snapshot, evicted))
 
 
-def _cordoned(snapshot: Snapshot, node: KubeObject, live: list[KubeObject], clock: Clock) -> Finding:
+def _usage_command(snapshot: Snapshot, cond_type: str) -> str | None:
+    """`kubectl top` for the memory hogs, only when the metrics API answered: without metrics-server it
+    fails (the node's `describe`, suggested next, shows what its pods request instead)."""
+    metrics = snapshot.objects.get("PodMetrics") or snapshot.objects.get("NodeMetrics")
+    if cond_type != "MemoryPressure" or not metrics:
+        return None
+    return "kubectl top pods -A --sort-by=memory"
+
+
+def _cordoned_findings(
+    snapshot: Snapshot, cordoned: list[tuple[KubeObject, list[KubeObject]]], clock: Clock
+) -> list[Finding]:
+    """One finding per cordoned node, or, when pending pods wait for room, one finding for all cordoned
+    nodes: together they are what keeps those pods from running (critical when nothing else does)."""
+    if not cordoned:
+        return []
+    waiting = [p for p in snapshot.of_kind("Pod") if not dig(p, "spec", "nodeName") and _blocked_by_cordon(p)]
+    if not waiting:
+        return [_cordoned(snapshot, node, live, clock, [], []) for node, live in cordoned]
+    waiting.sort(key=lambda p: (meta(p).get("namespace") or "", name_of(p)))
+    node, live = cordoned[0]
+    return [_cordoned(snapshot, node, live, clock, waiting, [n for n, _ in cordoned[1:]])]
+
+
+def _cordoned(
+    snapshot: Snapshot, node: KubeObject, live: list[KubeObject], clock: Clock, waiting: list[KubeObject],
+    others: list[KubeObject],
+) -> Finding:
     name = name_of(node)
+    names = [name, *(name_of(n) for n in others)]
     taint = next((t for t in dig(node, "spec", "taints") or []
                   if t.get("key") == "node.kubernetes.io/unschedulable"), {})
-    evidence = ["spec.unschedulable=true"]
+    evidence = ["spec.unschedulable=true" if not others else f"spec.unschedulable=true on {', '.join(names)}"]
     if added := taint.get("timeAdded"):
         age = clock.age(added)
         evidence.append(f"cordoned since {added}" + (f" ({duration_text(age)})" if age is not None else ""))
     evidence.append(_pods_line(live))
-    waiting = [p for p in snapshot.of_kind("Pod") if not dig(p, "spec", "nodeName") and _blocked_by_cordon(p)]
+    # Pods the cordons alone keep Pending are this finding's; pods that also lack room elsewhere (too
+    # little cpu, a taint) are the pod finding's, which names the cordoned nodes among its reasons.
+    stranded = [p for p in waiting if _only_cordoned(p)]
     severity = Severity.INFO
     if waiting:
-        severity = Severity.WARNING
+        severity = Severity.CRITICAL if stranded else Severity.WARNING
         cond = condition(waiting[0], "PodScheduled") or {}
         evidence.append(f"{len(waiting)} pending pod(s) cannot be scheduled, e.g. {name_of(waiting[0])}: "
                         f"{cond.get('message')}")
-    title = f"Node {name} is cordoned" + (f" while {len(waiting)} pod(s) wait for room" if waiting else "")
+    title = f"{len(names)} nodes are cordoned ({_names_text(names)})" if others else (
+        f"Node {name} is cordoned")
+    if waiting:
+        title += f" while {len(waiting)} pod(s) wait for room"
+        if len(stranded) == len(waiting):
+            title += ": they fit nowhere else"
+    which = "the node" if not others else "node {}"
     return Finding(
         CORDONED.id, severity, title, ref(node), reason="Unschedulable",
         message="No new pods are scheduled on the node; pods already there keep running.", evidence=evidence,
-        remediation=[Remediation("Make the node schedulable again once maintenance is done",
-                                 f"kubectl uncordon {name}")],
-        affected=[ref(p) for p in waiting], related=_workloads(snapshot, waiting))
+        remediation=[Remediation(f"Make {which.format(n)} schedulable again once maintenance is done",
+                                 f"kubectl uncordon {n}") for n in names],
+        affected=[ref(p) for p in stranded],
+        related=[*(ref(n) for n in others), *_workloads(snapshot, waiting)])
+
+
+def _names_text(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def _blocked_by_cordon(pod: KubeObject) -> bool:
     cond = condition(pod, "PodScheduled") or {}
     return cond.get("status") == "False" and bool(_UNSCHEDULABLE.search(cond.get("message") or ""))
+
+
+def _only_cordoned(pod: KubeObject) -> bool:
+    """Every node the scheduler ruled out for this pod was ruled out for being cordoned."""
+    return cordon_only(scheduler_reasons((condition(pod, "PodScheduled") or {}).get("message") or ""))
 
 
 def _workloads(snapshot: Snapshot, pods: list[KubeObject]) -> list[ObjectRef]:

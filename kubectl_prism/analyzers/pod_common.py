@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,31 @@ class PodContext:
     events: EventIndex
     now: datetime | None
     _node_requests: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
+    _revisions: dict[tuple[str | None, str], int] | None = field(default=None, repr=False)
+    _services: dict[str | None, list[str]] = field(default_factory=dict, repr=False)
+
+    def service_names(self, namespace: str | None) -> list[str]:
+        """Names of the namespace's Services, longest first (so `api-db` is tried before `api`)."""
+        if namespace not in self._services:
+            names = (name_of(s) for s in self.snapshot.of_kind("Service", namespace))
+            self._services[namespace] = sorted(names, key=len, reverse=True)
+        return self._services[namespace]
+
+    def revisions(self, namespace: str | None, deployment: str) -> int:
+        """How many ReplicaSets (revisions) the Deployment owns (indexed once per analyzer run)."""
+        if self._revisions is None:
+            self._revisions = {}
+            for rs in self.snapshot.of_kind("ReplicaSet"):
+                # Counted once per Deployment it names, however many ownerReferences name it.
+                owners = {
+                    r.get("name")
+                    for r in (rs.get("metadata") or {}).get("ownerReferences") or []
+                    if r.get("kind") == "Deployment"
+                }
+                for name in owners:
+                    key = (namespace_of(rs), name)
+                    self._revisions[key] = self._revisions.get(key, 0) + 1
+        return self._revisions.get((namespace, deployment), 0)
 
     def node_requests(self, resource: str) -> dict[str, float]:
         """Sum of `resource` requests of the live pods bound to each node (computed once per resource)."""
@@ -124,7 +150,13 @@ def parse_quantity(value: Any) -> float | None:
     """A Kubernetes quantity ("128Mi", "500m", "1.5", 2) as a number of base units."""
     if isinstance(value, (int, float)):
         return float(value)
-    m = _QUANTITY.match(str(value or "").strip())
+    return _parse_quantity_text(str(value or ""))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_quantity_text(value: str) -> float | None:
+    # Cached: a cluster uses a handful of distinct quantities, read once per pod and resource.
+    m = _QUANTITY.match(value.strip())
     if not m or (m.group(2) and m.group(2) not in _SUFFIX):
         return None
     return float(m.group(1)) * (_SUFFIX[m.group(2)] if m.group(2) else 1)

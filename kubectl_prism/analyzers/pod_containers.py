@@ -26,7 +26,7 @@ from kubectl_prism.analyzers.pod_evidence import (
 from kubectl_prism.analyzers.pod_lifecycle import probe_port_fix, probe_port_mismatch
 from kubectl_prism.analyzers.pod_status import CRASH_LOOP, OOM_KILLED
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
-from kubectl_prism.snapshot import name_of
+from kubectl_prism.snapshot import Snapshot, name_of
 
 # A host name that did not resolve, in the words of common clients (busybox, Go, glibc, Node, Java, curl).
 _UNRESOLVED = re.compile(
@@ -107,20 +107,38 @@ def _rollback(ctx: PodContext, group: ProblemGroup) -> Remediation | None:
     owner = group.owner
     if owner is None or owner.kind != "Deployment":
         return None
-    revisions = [
-        rs
-        for rs in ctx.snapshot.of_kind("ReplicaSet", group.namespace)
-        if any(
-            r.get("kind") == "Deployment" and r.get("name") == owner.name
-            for r in (rs.get("metadata") or {}).get("ownerReferences") or []
-        )
-    ]
-    if len(revisions) < 2:
+    if ctx.revisions(group.namespace, owner.name) < 2:
         return None
     return Remediation(
         "If this started with the latest rollout, roll back to the previous revision",
         group.kubectl("rollout", "undo", f"deployment/{owner.name}"),
     )
+
+
+def log_tail(snapshot: Snapshot, ns: str, pod: str, container: str, lines: int = 50) -> list[str]:
+    """The last lines of the container's previous and current logs."""
+    tails = [snapshot.log(ns, pod, container, previous=True), snapshot.log(ns, pod, container)]
+    return [t for text in tails if text for t in text.splitlines()[-lines:]]
+
+
+def service_named(services: list[str], own: str | None, line: str, tail_lines: list[str]) -> str | None:
+    """The Service (of `services`, longest names first) a connection error talks about, if any.
+
+    The decisive line first; then host-like mentions anywhere in the log tail ("host \"db\"", "db:5432").
+    """
+    if not _CONNECTION_ERROR.search(line):
+        return None
+    candidates = [(line, r"(?<![\w-]){0}(?=[.:\"'/\s]|$)")] + [
+        (t, r"(?:host\s+\"?|//|@|lookup\s+|server at \"?){0}\b|(?<![\w.-]){0}(?:\.[\w-]+)*:\d+")
+        for t in tail_lines
+    ]
+    for text, pattern in candidates:
+        for svc in services:
+            # The substring test is a cheap prefilter (every pattern contains the name literally): with
+            # hundreds of Services and 50 log lines, compiling a pattern per pair dominated the run.
+            if svc != own and svc in text and re.search(pattern.format(re.escape(svc)), text):
+                return svc
+    return None
 
 
 def _dependency_hint(
@@ -131,24 +149,15 @@ def _dependency_hint(
         return [], []
     ns = group.namespace
     own = group.owner.name if group.owner else None
-    services = sorted((name_of(s) for s in ctx.snapshot.of_kind("Service", ns)), key=len, reverse=True)
     pod, container = name_of(group.pod), group.problem.container or ""
-    tails = [ctx.snapshot.log(ns, pod, container, previous=True), ctx.snapshot.log(ns, pod, container)]
-    tail_lines = [t for text in tails if text for t in text.splitlines()[-50:]]
-    # The decisive line first; then host-like mentions anywhere in the log tail ("host \"db\"", "db:5432").
-    candidates = [(line, r"(?<![\w-]){0}(?=[.:\"'/\s]|$)")] + [
-        (t, r"(?:host\s+\"?|//|@|lookup\s+|server at \"?){0}\b|(?<![\w.-]){0}(?:\.[\w-]+)*:\d+")
-        for t in tail_lines
-    ]
-    for text, pattern in candidates:
-        for svc in services:
-            if svc != own and re.search(pattern.format(re.escape(svc)), text):
-                return [ObjectRef("Service", svc, ns)], [
-                    Remediation(
-                        f"The app cannot reach Service {svc}: check that it has ready endpoints",
-                        group.kubectl("get", "endpoints", svc),
-                    )
-                ]
+    tail_lines = log_tail(ctx.snapshot, ns, pod, container)
+    if svc := service_named(ctx.service_names(ns), own, line, tail_lines):
+        return [ObjectRef("Service", svc, ns)], [
+            Remediation(
+                f"The app cannot reach Service {svc}: check that it has ready endpoints",
+                group.kubectl("get", "endpoints", svc),
+            )
+        ]
     unresolved = next((m for t in [line, *tail_lines] if (m := _UNRESOLVED.search(t))), None)
     services_known = not any(
         g.resource == "services" and g.namespace in (None, ns) for g in ctx.snapshot.gaps

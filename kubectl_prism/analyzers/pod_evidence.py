@@ -5,10 +5,11 @@ Pure string/time helpers with no knowledge of findings, so they can be tested li
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ _MEMO: dict[Any, tuple[weakref.ref[Snapshot], int, Any]] = {}
 
 
 def memo(snapshot: Snapshot, key: Any, compute: Callable[[], Any]) -> Any:
-    size = sum(len(objs) for objs in snapshot.objects.values()) + (len(snapshot.logs) << 32)
+    size = sum(map(len, snapshot.objects.values())) + (len(snapshot.logs) << 32)
     hit = _MEMO.get(key)
     if hit is not None and hit[0]() is snapshot and hit[1] == size:
         return hit[2]
@@ -49,25 +50,30 @@ _STATUS_STAMPS = ("startTime", "completionTime", "lastScheduleTime", "lastSucces
 _EVENT_STAMPS = ("lastTimestamp", "eventTime", "firstTimestamp")
 
 
-def _stamps(obj: KubeObject) -> Iterable[Any]:
-    """The timestamps that say when something last happened (never deletionTimestamp: it can lie in the
-    future, since it includes the grace period)."""
-    yield (obj.get("metadata") or {}).get("creationTimestamp")
-    if obj.get("kind") == "Event":
-        yield from (obj.get(k) for k in _EVENT_STAMPS)
-        yield (obj.get("series") or {}).get("lastObservedTime")
-    status = obj.get("status")
-    if not isinstance(status, dict):
-        return
-    yield from (status.get(k) for k in _STATUS_STAMPS)
-    for cond in status.get("conditions") or []:
-        yield from (cond.get(k) for k in _CONDITION_STAMPS)
-    for cs in (status.get("containerStatuses") or []) + (status.get("initContainerStatuses") or []):
-        for state in (cs.get("state") or {}, cs.get("lastState") or {}):
-            for detail in state.values():
-                if isinstance(detail, dict):
-                    yield detail.get("startedAt")
-                    yield detail.get("finishedAt")
+def _stamps(snapshot: Snapshot) -> list[Any]:
+    """Every timestamp that says when something last happened (never deletionTimestamp: it can lie in the
+    future, since it includes the grace period). Written for speed: 38,000 objects give ~430,000 values."""
+    raw: list[Any] = []
+    add, extend = raw.append, raw.extend
+    for obj in snapshot:
+        add((obj.get("metadata") or {}).get("creationTimestamp"))
+        if obj.get("kind") == "Event":
+            extend(map(obj.get, _EVENT_STAMPS))
+            add((obj.get("series") or {}).get("lastObservedTime"))
+        status = obj.get("status")
+        if not isinstance(status, dict):
+            continue
+        extend(map(status.get, _STATUS_STAMPS))
+        for cond in status.get("conditions") or ():
+            extend(map(cond.get, _CONDITION_STAMPS))
+        for statuses in (status.get("containerStatuses"), status.get("initContainerStatuses")):
+            for cs in statuses or ():
+                for state in (cs.get("state"), cs.get("lastState")):
+                    for detail in (state or {}).values():
+                        if isinstance(detail, dict):
+                            add(detail.get("startedAt"))
+                            add(detail.get("finishedAt"))
+    return raw
 
 
 def snapshot_now(snapshot: Snapshot) -> datetime | None:
@@ -77,16 +83,21 @@ def snapshot_now(snapshot: Snapshot) -> datetime | None:
 
 
 def _newest(snapshot: Snapshot) -> datetime | None:
-    newest_z = ""  # API servers write UTC "...Z" stamps, which order correctly as strings
+    raw = _stamps(snapshot)
+    try:
+        distinct = set(raw)  # a few hundred distinct values: most objects share their stamps
+    except TypeError:  # a malformed (unhashable) value where a timestamp belongs
+        distinct = {v for v in raw if isinstance(v, str)}
+    # API servers write UTC "...Z" stamps, which order correctly as strings: compare those lexically
+    # and parse only the largest; other forms (offsets, no zone) are few and parsed one by one.
+    newest_z = ""
     newest: datetime | None = None
-    for obj in snapshot:
-        for raw in _stamps(obj):
-            if not isinstance(raw, str) or not raw:
-                continue
-            if raw.endswith("Z") and len(raw) >= 20:
-                newest_z = max(newest_z, raw)
-            elif (stamp := parse_time(raw)) and (newest is None or stamp > newest):
-                newest = stamp
+    for value in sorted(v for v in distinct if isinstance(v, str) and v):
+        if value.endswith("Z") and len(value) >= 20:
+            if value > newest_z:
+                newest_z = value
+        elif (stamp := parse_time(value)) and (newest is None or stamp > newest):
+            newest = stamp
     from_z = parse_time(newest_z)
     if from_z and (newest is None or from_z > newest):
         newest = from_z
@@ -204,7 +215,8 @@ _LOG_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
     for p, w in (
         (
             r"connection refused|no route to host|name or service not known|no such host|bad address|"
-            r"could not translate host name|temporary failure in name resolution|i/o timeout",
+            r"could not translate host name|temporary failure in name resolution|i/o timeout|"
+            r"unknownhostexception",
             6,
         ),
         (r"permission denied|access denied|read-only file system|operation not permitted", 6),
@@ -227,8 +239,12 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _LEADING_TS = re.compile(r"^\[?\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?\]?\s*")
 
 
+@functools.lru_cache(maxsize=128)
 def decisive_log_line(*texts: str | None, tail: int = 200) -> str | None:
-    """The log line that best explains a failure, searched in the last `tail` lines of each text."""
+    """The log line that best explains a failure, searched in the last `tail` lines of each text.
+
+    Cached: each crash finding asks for the same log more than once (evidence, message, dependency hint).
+    """
     best: tuple[int, int, str] | None = None
     order = 0
     for text in texts:

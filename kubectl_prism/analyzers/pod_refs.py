@@ -6,6 +6,7 @@ import difflib
 import json
 from typing import Any
 
+from kubectl_prism.analyzers._index import gathered
 from kubectl_prism.analyzers.pod_common import PodContext, ProblemGroup, container_spec
 from kubectl_prism.analyzers.pod_evidence import (
     IMAGE_AMBIGUOUS,
@@ -14,6 +15,7 @@ from kubectl_prism.analyzers.pod_evidence import (
     IMAGE_NOT_FOUND,
     IMAGE_RATE_LIMITED,
     IMAGE_UNAUTHORIZED,
+    EventIndex,
     classify_image_error,
     event_count,
     event_line,
@@ -23,16 +25,32 @@ from kubectl_prism.analyzers.pod_evidence import (
     pull_error_summary,
     trim,
 )
+from kubectl_prism.analyzers.pod_status import PodProblem
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, name_of
 
 
 def _gathered(ctx: PodContext, kind: str, namespace: str) -> bool:
-    """Whether absence from the snapshot means absence from the cluster (the kind was readable)."""
-    resource = {"Secret": "secrets", "ConfigMap": "configmaps", "ServiceAccount": "serviceaccounts"}[kind]
-    if any(g.resource == resource and g.namespace in (None, namespace) for g in ctx.snapshot.gaps):
-        return False
-    return bool(ctx.snapshot.of_kind(kind))
+    """Whether absence from the snapshot means absence from the cluster (the kind was readable); the same
+    test the config-refs analyzer applies, so both agree on what is missing."""
+    return gathered(ctx.snapshot, kind, namespace)
+
+
+def pull_error_kind(events: EventIndex, problem: PodProblem, pod: KubeObject, namespace: str) -> str:
+    """How the registry refused the image: IMAGE_NOT_FOUND, IMAGE_UNAUTHORIZED, ... (from the pod's state
+    and its "Failed to pull image" events: the bare "Error: ErrImagePull" events say nothing)."""
+    if problem.reason == "InvalidImageName":
+        return IMAGE_INVALID
+    failed = _pull_failures(events, pod, namespace)
+    return classify_image_error(problem.detail, *(event_message(e) for e in failed))
+
+
+def _pull_failures(events: EventIndex, pod: KubeObject, namespace: str) -> list[KubeObject]:
+    return [
+        e
+        for e in events.about("Pod", namespace, name_of(pod), reason="Failed")
+        if "pull image" in event_message(e).lower()
+    ]
 
 
 # --- images ------------------------------------------------------------------------------------------
@@ -42,14 +60,8 @@ def build_image_pull(ctx: PodContext, group: ProblemGroup) -> Finding:
     problem, pod = group.problem, group.pod
     spec = container_spec(pod, problem.container, init=problem.init)
     image = spec.get("image", "")
-    # "Failed to pull image ...: <registry's answer>"; the bare "Error: ErrImagePull" events say nothing.
-    failed = [
-        e
-        for e in ctx.events.about("Pod", group.namespace, name_of(pod), reason="Failed")
-        if "pull image" in event_message(e).lower()
-    ]
-    messages = [problem.detail] + [event_message(e) for e in failed]
-    kind = IMAGE_INVALID if problem.reason == "InvalidImageName" else classify_image_error(*messages)
+    failed = _pull_failures(ctx.events, pod, group.namespace)
+    kind = pull_error_kind(ctx.events, problem, pod, group.namespace)
     evidence = [f"container {problem.container}: state.waiting.reason={problem.reason}", f"image: {image}"]
     if problem.detail and not failed:
         evidence.append(f"message: {pull_error_summary(problem.detail)}")

@@ -39,6 +39,11 @@ def scheduler_reasons(message: str) -> list[tuple[int, str]]:
     return sorted(reasons, key=lambda r: -r[0])
 
 
+def cordon_only(reasons: list[tuple[int, str]]) -> bool:
+    """The scheduler ruled out every node for being cordoned ("node(s) were unschedulable")."""
+    return bool(reasons) and all("unschedulable" in r for _, r in reasons)
+
+
 def build_unschedulable(ctx: PodContext, group: ProblemGroup) -> Finding:
     pod, ns = group.pod, group.namespace
     events = ctx.events.about("Pod", ns, name_of(pod), reason="FailedScheduling")
@@ -63,8 +68,9 @@ def build_unschedulable(ctx: PodContext, group: ProblemGroup) -> Finding:
     text = f"The scheduler cannot place the pod on any node: {trim(message, 400)}" + (
         f" {checks.summary}" if checks.summary else ""
     )
-    # A claim that cannot bind is the storage finding's root cause; this pod is its symptom.
-    severity = Severity.WARNING if checks.pvc_only(reasons) else Severity.CRITICAL
+    # A claim that cannot bind is the storage finding's root cause, cordoned nodes are the node finding's;
+    # this pod is their symptom (the pod analyzer links it, or makes it critical again when it cannot).
+    severity = Severity.WARNING if checks.pvc_only(reasons) or cordon_only(reasons) else Severity.CRITICAL
     return Finding(
         UNSCHEDULABLE,
         severity,
@@ -351,6 +357,7 @@ class _Checks:
         cordoned = [name_of(n) for n in self.nodes if (n.get("spec") or {}).get("unschedulable")]
         for node in cordoned[:3]:
             self.evidence.append(f"node {node} is cordoned (spec.unschedulable=true)")
+            self.related.append(ObjectRef("Node", node))
         if cordoned:
             self.remediation.append(
                 Remediation(

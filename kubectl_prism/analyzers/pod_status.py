@@ -86,6 +86,30 @@ def pod_problem(pod: KubeObject, now: datetime | None = None) -> PodProblem | No
         return None
     if phase == "Failed":
         return _failed(pod)
+    # Most pods of a cluster run ready containers that never restarted: nothing to classify there.
+    if status.get("initContainerStatuses") or not all(map(_settled, status.get("containerStatuses") or ())):
+        found = _containers_problem(pod, status, now)
+        if found:
+            return found
+    scheduled = _condition(pod, "PodScheduled")
+    if scheduled and scheduled.get("status") == "False" and scheduled.get("reason") == "Unschedulable":
+        return PodProblem(UNSCHEDULABLE, "FailedScheduling", None, scheduled.get("message") or "")
+    return None
+
+
+def _settled(cs: dict[str, Any]) -> bool:
+    """An app container running and ready that never restarted: _container_problem finds nothing."""
+    state = cs.get("state")
+    return bool(
+        cs.get("ready")
+        and not cs.get("restartCount")
+        and state
+        and len(state) == 1
+        and state.get("running") is not None
+    )
+
+
+def _containers_problem(pod: KubeObject, status: dict[str, Any], now: datetime | None) -> PodProblem | None:
     spec = pod.get("spec") or {}
     init_specs = {c.get("name"): c for c in spec.get("initContainers") or []}
     specs = {c.get("name"): c for c in spec.get("containers") or []}
@@ -102,12 +126,7 @@ def pod_problem(pod: KubeObject, now: datetime | None = None) -> PodProblem | No
         found = _container_problem(cs, specs.get(cs.get("name")) or {}, init=False, now=now)
         if found:
             candidates.append(found)
-    if candidates:
-        return min(candidates, key=lambda p: _PRIORITY.index(p.rule_id))
-    scheduled = _condition(pod, "PodScheduled")
-    if scheduled and scheduled.get("status") == "False" and scheduled.get("reason") == "Unschedulable":
-        return PodProblem(UNSCHEDULABLE, "FailedScheduling", None, scheduled.get("message") or "")
-    return None
+    return min(candidates, key=lambda p: _PRIORITY.index(p.rule_id)) if candidates else None
 
 
 def _condition(pod: KubeObject, cond_type: str) -> dict[str, Any] | None:

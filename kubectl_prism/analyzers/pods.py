@@ -9,6 +9,10 @@ Grouping: pods with the same namespace, top owner (Deployment, StatefulSet, Daem
 rule and container are one finding whose object is the first pod by name, whose owner is the top
 owner and whose `affected` lists every pod. Workload findings that only echo a pod problem are emitted
 by the workloads analyzer as warnings with caused_by pointing here.
+
+Pod findings are symptoms themselves (warnings with caused_by) when another finding explains them: a crash
+that names a Service whose pods are broken or whose selector/port is wrong, a pod Pending on a claim that
+cannot bind or on cordoned nodes only, an eviction by a node under pressure, a pod stuck on a dead node.
 """
 
 from __future__ import annotations
@@ -156,9 +160,8 @@ def problem_groups(
 def _group(snapshot: Snapshot, now: datetime | None, pods: Iterable[KubeObject] | None) -> list[ProblemGroup]:
     groups: dict[tuple[Any, ...], ProblemGroup] = {}
     owner_pods: dict[ObjectRef, int] = defaultdict(int)
-    for pod in sorted(
-        snapshot.of_kind("Pod") if pods is None else pods, key=lambda p: (namespace_of(p) or "", name_of(p))
-    ):
+    unhealthy: list[tuple[KubeObject, ObjectRef | None, PodProblem]] = []
+    for pod in snapshot.of_kind("Pod") if pods is None else pods:
         owner = pod_owner(snapshot, pod)
         if owner is not None and _live(pod):
             owner_pods[owner] += 1
@@ -167,6 +170,10 @@ def _group(snapshot: Snapshot, now: datetime | None, pods: Iterable[KubeObject] 
             continue
         if owner is not None and owner.kind in _JOB_KINDS and problem.rule_id in (FAILED, EVICTED):
             continue
+        unhealthy.append((pod, owner, problem))
+    # Only the few unhealthy pods need the stable order (by namespace and name), not all 10,000.
+    unhealthy.sort(key=lambda item: (namespace_of(item[0]) or "", name_of(item[0])))
+    for pod, owner, problem in unhealthy:
         who = owner or ObjectRef("Pod", name_of(pod), namespace_of(pod))
         key = (namespace_of(pod), who, problem.rule_id, problem.container, problem.init)
         group = groups.get(key)
@@ -240,23 +247,48 @@ def _break_cycles(findings: list[Finding], linked: dict[int, tuple[Severity, str
 
 
 def _link_infrastructure(snapshot: Snapshot, findings: list[Finding]) -> None:
-    """Pods blocked by a claim that cannot bind or stuck on a dead node point at that finding."""
+    """Pods blocked by a claim that cannot bind, stranded by cordoned nodes, evicted by a node under
+    pressure or stuck on a dead node point at that finding."""
     claim_causes: dict[Any, Any] | None = None
     node_causes: dict[str, Any] | None = None
     for finding in findings:
-        if finding.id == UNSCHEDULABLE and finding.severity is Severity.WARNING:  # PVC-only reasons
+        if finding.id == UNSCHEDULABLE and finding.severity is Severity.WARNING:  # PVC/cordon-only reasons
             if claim_causes is None:
                 claim_causes = _optional_causes("storage", "claim_causes", snapshot)
             for rel in finding.related:
                 if rel.kind == "PersistentVolumeClaim" and (rel.namespace, rel.name) in claim_causes:
                     finding.caused_by = claim_causes[(rel.namespace, rel.name)]
                     break
+            if finding.caused_by is None and any(rel.kind == "Node" for rel in finding.related):  # cordons
+                finding.caused_by = _root_cause(snapshot, finding, ("node-cordoned",))
+                if finding.caused_by is None:
+                    finding.severity = Severity.CRITICAL  # nothing else reports the cordons
+        elif finding.id == EVICTED:
+            finding.caused_by = _root_cause(snapshot, finding, _EVICTING_RULES)
         elif finding.id == STUCK_TERMINATING:
             if node_causes is None:
                 node_causes = _optional_causes("nodes", "node_causes", snapshot)
             node = next((r.name for r in finding.related if r.kind == "Node"), None)
             if node in node_causes:
                 finding.caused_by = node_causes[node]
+
+
+# Node findings that list the pods the kubelet evicted from their node.
+_EVICTING_RULES = ("node-memory-pressure", "node-disk-pressure", "node-pid-pressure", "node-not-ready")
+
+
+def _root_cause(snapshot: Snapshot, finding: Finding, rules: tuple[str, ...]) -> dict[str, Any] | None:
+    """caused_by of the cluster finding (of one of `rules`) that lists one of the finding's pods."""
+    try:
+        from kubectl_prism.analyzers._index import pod_root_findings
+    except ImportError:
+        return None
+    roots = pod_root_findings(snapshot)
+    for pod in finding.affected or [finding.object]:
+        root = roots.get(pod)
+        if root is not None and root.id in rules:
+            return {"rule": root.id, "object": root.object.to_dict()}
+    return None
 
 
 def _optional_causes(module: str, function: str, snapshot: Snapshot) -> dict[Any, Any]:
@@ -293,12 +325,33 @@ def _link_dependency(
             if (namespace_of(p), name_of(p)) not in own
         ]
         cause = root_cause(snapshot, backends, groups=groups)
+        why = f"Service {related.name}'s own pods are failing"
+        if cause is None and service is not None:
+            cause = _service_cause(snapshot, related)
+            why = f"Service {related.name} itself is broken"
         if cause:
             original = (finding.severity, finding.message)
             finding.caused_by = cause
             finding.severity = Severity.WARNING
-            finding.message += (
-                f" Service {related.name}'s own pods are failing ({cause['rule']}); fix that first."
-            )
+            finding.message += f" {why} ({cause['rule']}); fix that first."
             return original
     return None
+
+
+def _service_cause(snapshot: Snapshot, service: ObjectRef) -> dict[str, Any] | None:
+    """The root cause the services analyzer reports for a Service that cannot serve (a selector matching
+    no pod, a targetPort no container exposes): that finding's own cause, or the finding itself."""
+    try:
+        from kubectl_prism.analyzers._index import shared
+        from kubectl_prism.analyzers.networking import analyze_services
+    except ImportError:
+        return None
+    for found in shared(snapshot, "service-findings", analyze_services):
+        if found.object == service and found.severity is not Severity.INFO:
+            return found.caused_by or caused_by_finding(found)
+    return None
+
+
+def caused_by_finding(finding: Finding) -> dict[str, Any]:
+    """Finding.caused_by pointing at `finding`."""
+    return {"rule": finding.id, "object": finding.object.to_dict()}

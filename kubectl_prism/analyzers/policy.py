@@ -20,6 +20,7 @@ from kubectl_prism.analyzers._index import (
     pod_index,
     pod_problem,
     selector_text,
+    squeeze,
 )
 from kubectl_prism.analyzers._util import owner_chain, pod_is_ready, ref
 from kubectl_prism.analyzers.pod_evidence import event_message
@@ -120,16 +121,39 @@ def _blocking(snapshot: Snapshot, pdb: KubeObject, live: list[KubeObject], clock
 
 @analyzer("quotas", QUOTA)
 def analyze_quotas(snapshot: Snapshot) -> list[Finding]:
-    rejected: dict[tuple[str | None, str], list[KubeObject]] = {}
-    for ev in snapshot.of_kind("Event"):
-        if ev.get("reason") == "FailedCreate" and (m := _EXCEEDED.search(event_message(ev))):
-            involved = ev.get("involvedObject") or ev.get("regarding") or {}
-            rejected.setdefault((involved.get("namespace") or namespace_of(ev), m.group(1)), []).append(ev)
+    rejected = _rejections(snapshot)
     return [f for quota in snapshot.of_kind("ResourceQuota")
             if (f := _quota(snapshot, quota, rejected.get((namespace_of(quota), name_of(quota)), [])))]
 
 
-def _quota(snapshot: Snapshot, quota: KubeObject, events: list[KubeObject]) -> Finding | None:
+# (the controller refused its pods, its words as evidence, when): from a FailedCreate event or, once the
+# events have expired, from the ReplicaFailure condition a ReplicaSet or Deployment keeps.
+_Rejection = tuple[ObjectRef, str, str]
+
+
+def _rejections(snapshot: Snapshot) -> dict[tuple[str | None, str], list[_Rejection]]:
+    rejected: dict[tuple[str | None, str], list[_Rejection]] = {}
+    for ev in snapshot.of_kind("Event"):
+        if ev.get("reason") == "FailedCreate" and (m := _EXCEEDED.search(event_message(ev))):
+            involved = ev.get("involvedObject") or ev.get("regarding") or {}
+            ns = involved.get("namespace") or namespace_of(ev)
+            who = ObjectRef(involved.get("kind", ""), involved.get("name", ""), ns)
+            when = ev.get("lastTimestamp") or ""
+            rejected.setdefault((ns, m.group(1)), []).append((who, event_text(ev, 260), when))
+    for kind in ("ReplicaSet", "Deployment"):
+        for obj in snapshot.of_kind(kind):
+            for cond in dig(obj, "status", "conditions") or []:
+                if cond.get("type") == "ReplicaFailure" and cond.get("status") == "True" \
+                        and (m := _EXCEEDED.search(cond.get("message") or "")):
+                    ns, who = namespace_of(obj), ref(obj)
+                    known = rejected.setdefault((ns, m.group(1)), [])
+                    if not any(r[0] == who for r in known):
+                        line = f"condition ReplicaFailure=True: {squeeze(cond.get('message') or '', 260)}"
+                        known.append((who, line, cond.get("lastTransitionTime") or ""))
+    return rejected
+
+
+def _quota(snapshot: Snapshot, quota: KubeObject, events: list[_Rejection]) -> Finding | None:
     ns, name = namespace_of(quota), name_of(quota)
     hard = dig(quota, "status", "hard") or dig(quota, "spec", "hard") or {}
     used = dig(quota, "status", "used") or {}
@@ -145,12 +169,10 @@ def _quota(snapshot: Snapshot, quota: KubeObject, events: list[KubeObject]) -> F
         return None
     evidence = [f"{r} used {used.get(r)} of {hard.get(r)}" for r in full]
     rejected: list[ObjectRef] = []
-    for ev in sorted(events, key=lambda e: e.get("lastTimestamp") or "", reverse=True):
-        involved = ev.get("involvedObject") or ev.get("regarding") or {}
-        ref_ = ObjectRef(involved.get("kind", ""), involved.get("name", ""), ns)
-        if ref_ not in rejected:
-            rejected.append(ref_)
-            evidence.append(f"{ref_.kind.lower()}/{ref_.name}: {event_text(ev, 260)}")
+    for who, line, _ in sorted(events, key=lambda r: r[2], reverse=True):
+        if who not in rejected:
+            rejected.append(who)
+            evidence.append(f"{who.kind.lower()}/{who.name}: {line}")
     owners = _owners(snapshot, rejected)
     resources = ", ".join(full) or "its limits"
     if events:

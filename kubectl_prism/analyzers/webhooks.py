@@ -30,7 +30,8 @@ SERVICE_MISSING = Rule("webhook-service-missing", Severity.CRITICAL,
                        "Admission webhook calls a Service that does not exist (warning with failurePolicy "
                        "Ignore)")
 NO_ENDPOINTS = Rule("webhook-no-endpoints", Severity.CRITICAL,
-                    "Admission webhook's Service has no ready endpoints (warning with failurePolicy Ignore)")
+                    "Admission webhook's Service has no ready endpoints (warning with failurePolicy Ignore, "
+                    "or when a pod finding is the root cause)")
 
 WEBHOOK_KINDS = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")
 _FAILED_CALL = re.compile(r'failed calling webhook "([^"]+)"')
@@ -172,8 +173,11 @@ def _finding(
         fix.append(Remediation("To unblock API writes meanwhile, let requests through while the webhook is "
                                "down (revert afterwards)",
                                f"kubectl patch {resource} {name} --type=json -p '{compact_json(ops)}'"))
+    # Backend pods that crash (or cannot start) are the root cause the pod finding reports: this webhook
+    # is its symptom, however many requests it rejects meanwhile.
+    severity = Severity.CRITICAL if fail and caused is None else Severity.WARNING
     return Finding(
-        rule.id, Severity.CRITICAL if fail else Severity.WARNING, title, ref(config),
+        rule.id, severity, title, ref(config),
         reason="ServiceNotFound" if rule is SERVICE_MISSING else "NoEndpoints",
         message="The API server cannot reach this admission webhook; with failurePolicy Fail every request "
         "it intercepts is rejected." if fail else "The API server skips this webhook while it is down.",

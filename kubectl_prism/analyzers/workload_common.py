@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from kubectl_prism.analyzers import Rule
+from kubectl_prism.analyzers._util import top_owner_ref
 from kubectl_prism.analyzers.pod_common import ProblemGroup
 from kubectl_prism.analyzers.pod_evidence import EventIndex, memo, trim
 from kubectl_prism.analyzers.pod_status import caused_by
@@ -21,9 +22,25 @@ class WorkloadContext:
     events: EventIndex
     now: datetime | None
     causes: dict[ObjectRef, ProblemGroup]  # the most decisive pod problem per top owner
+    _infra: dict[ObjectRef, Finding] | None = None
 
     def cause(self, obj: KubeObject) -> ProblemGroup | None:
         return self.causes.get(ObjectRef.of(obj))
+
+    def infra_cause(self, obj: KubeObject) -> Finding | None:
+        """The cluster finding holding up the workload's pods when no pod problem explains it: a missing
+        ConfigMap volume, a failed mount, a claim that cannot bind, a NotReady node (computed on first use:
+        most snapshots never need it)."""
+        if self._infra is None:
+            from kubectl_prism.analyzers._index import pod_root_findings
+
+            self._infra = {}
+            for pod_ref, finding in pod_root_findings(self.snapshot).items():
+                pod = self.snapshot.get("Pod", pod_ref.namespace, pod_ref.name)
+                owner = top_owner_ref(self.snapshot, pod) if pod is not None else None
+                if owner is not None:
+                    self._infra.setdefault(owner, finding)
+        return self._infra.get(ObjectRef.of(obj))
 
 
 def causes_by_owner(groups: list[ProblemGroup], rank: dict[str, int]) -> dict[ObjectRef, ProblemGroup]:
@@ -49,6 +66,23 @@ def cond(obj: KubeObject, cond_type: str) -> dict[str, Any]:
 def cond_line(cond: dict[str, Any]) -> str:
     text = f"condition {cond.get('type')}={cond.get('status')} reason={cond.get('reason', '')}"
     return text + (f": {trim(cond['message'], 200)}" if cond.get("message") else "")
+
+
+def link_infra(finding: Finding, ctx: WorkloadContext, obj: KubeObject) -> bool:
+    """When no pod problem explains `obj`, make `finding` a warning pointing at the cluster finding that
+    holds up its pods (missing ConfigMap volume, failed mount, NotReady node...). True if linked."""
+    root = ctx.infra_cause(obj)
+    if root is None:
+        return False
+    finding.caused_by = caused_by_finding(root)
+    finding.severity = Severity.WARNING
+    finding.title += f" — caused by {root.object.kind} {root.object.name} ({root.reason or root.id})"
+    finding.message += f" The root cause: {root.title}."
+    return True
+
+
+def caused_by_finding(root: Finding) -> dict[str, Any]:
+    return {"rule": root.id, "object": root.object.to_dict()}
 
 
 def symptom_of(group: ProblemGroup) -> tuple[dict[str, Any], str]:

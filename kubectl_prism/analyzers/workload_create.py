@@ -200,7 +200,8 @@ def admission_cause(
                     return {"rule": f.id, "object": f.object.to_dict()}
             return None
         policy = importlib.import_module("kubectl_prism.analyzers.policy")
-        if m := _QUOTA.search(failure.message) or _QUOTA_MUST.search(failure.message):
+        # Only "exceeded quota" is the quota's doing; "must specify limits" is the pod template's.
+        if m := _QUOTA.search(failure.message):
             causes: dict[Any, dict[str, Any]] = policy.quota_causes(snapshot)
             return causes.get((namespace, m.group(1)))
     except (ImportError, AttributeError):

@@ -1,7 +1,12 @@
-"""Jobs and CronJobs: failed runs (exit code, log line of the failing pod), suspended or silent schedules."""
+"""Jobs and CronJobs: failed runs (exit code, log line of the failing pod), suspended or silent schedules.
+
+A run that failed because it cannot reach a Service whose own pods are broken (a migration and its
+database) is that pod finding's symptom: a warning pointing at it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_prism.analyzers import Rule
@@ -25,7 +30,7 @@ JOB_FAILED = Rule(
     "job-failed",
     Severity.CRITICAL,
     "Job failed (BackoffLimitExceeded/DeadlineExceeded) or keeps failing: exit code and log line of the last "
-    "failed pod",
+    "failed pod (warning when a broken dependency is the cause)",
 )
 CRONJOB_FAILING = Rule(
     "cronjob-failing",
@@ -55,19 +60,30 @@ def _cron_owner(ctx: WorkloadContext, job: KubeObject) -> KubeObject | None:
     return None
 
 
-def _pod_evidence(
-    ctx: WorkloadContext, job: KubeObject
-) -> tuple[list[str], list[Remediation], list[ObjectRef]]:
+@dataclass
+class _Runs:
+    """What the job's failed pods say: evidence, what to do, the pods, and the failing dependency."""
+
+    evidence: list[str] = field(default_factory=list)
+    remediation: list[Remediation] = field(default_factory=list)
+    pods: list[ObjectRef] = field(default_factory=list)
+    cause: dict[str, Any] | None = None  # caused_by of the pod finding of a Service the run cannot reach
+    service: str = ""
+
+
+def _pod_evidence(ctx: WorkloadContext, job: KubeObject) -> _Runs:
     """Exit code and decisive log line of the job's most recent failed pod."""
     failed = [p for p in owned(ctx.snapshot, "Pod", job) if (p.get("status") or {}).get("phase") == "Failed"]
     if not failed:
-        return [], [], []
+        return _Runs()
     failed.sort(key=lambda p: (meta(p).get("creationTimestamp") or "", name_of(p)))
     # The latest failed pod whose log was read (a gatherer reads one pod per Job), else the latest.
     pod = next((p for p in reversed(failed) if _has_log(ctx, p)), failed[-1])
     ns, pod_name = namespace_of(pod) or "default", name_of(pod)
-    evidence = [f"{len(failed)} failed pod(s); latest examined: {pod_name}"]
-    remediation: list[Remediation] = []
+    runs = _Runs(
+        [f"{len(failed)} failed pod(s); latest examined: {pod_name}"], [], [ObjectRef.of(p) for p in failed]
+    )
+    evidence, remediation = runs.evidence, runs.remediation
     problem = pod_problem(pod)
     if problem is not None:
         evidence.append(
@@ -80,12 +96,43 @@ def _pod_evidence(
             line = decisive_log_line(log) or last_log_line(log)
             if line:
                 evidence.append(f"log: {line}")
+                runs.service, runs.cause = _dependency(ctx, pod, problem.container, line)
             remediation.append(
                 Remediation(
                     "Read the failed run's log", f"kubectl -n {ns} logs {pod_name} -c {problem.container}"
                 )
             )
-    return evidence, remediation, [ObjectRef.of(p) for p in failed]
+    return runs
+
+
+def _dependency(
+    ctx: WorkloadContext, pod: KubeObject, container: str, line: str
+) -> tuple[str, dict[str, Any] | None]:
+    """A run that cannot reach a Service of its namespace whose own pods are failing (a migration Job and
+    its Pending database): that pod finding is the root cause, the failed Job its symptom."""
+    from kubectl_prism.analyzers._util import pods_selected
+    from kubectl_prism.analyzers.pod_containers import log_tail, service_named
+    from kubectl_prism.analyzers.pods import problem_groups, root_cause
+
+    ns = namespace_of(pod) or "default"
+    services = sorted((name_of(s) for s in ctx.snapshot.of_kind("Service", ns)), key=len, reverse=True)
+    service = service_named(services, None, line, log_tail(ctx.snapshot, ns, name_of(pod), container))
+    if service is None:
+        return "", None
+    selector = ((ctx.snapshot.get("Service", ns, service) or {}).get("spec") or {}).get("selector")
+    backends = pods_selected(ctx.snapshot, ns, selector)
+    return service, root_cause(ctx.snapshot, backends, groups=problem_groups(ctx.snapshot, ctx.now))
+
+
+def _link_dependency(finding: Finding, runs: _Runs) -> Finding:
+    if runs.cause is not None:
+        finding.caused_by = runs.cause
+        finding.severity = Severity.WARNING
+        finding.message += (
+            f" Its pods cannot reach Service {runs.service}, whose own pods are failing "
+            f"({runs.cause['rule']}): fix that first, then run it again."
+        )
+    return finding
 
 
 def _has_log(ctx: WorkloadContext, pod: KubeObject) -> bool:
@@ -136,7 +183,8 @@ def analyze_job(ctx: WorkloadContext, job: KubeObject) -> list[Finding]:
             ]
         if not status.get("failed"):
             return []
-    evidence, remediation, pods = _pod_evidence(ctx, job)
+    runs = _pod_evidence(ctx, job)
+    evidence, remediation, pods = runs.evidence, runs.remediation, runs.pods
     evidence = (
         [
             f"condition Failed=True reason={failed_cond.get('reason', '')}: "
@@ -164,19 +212,18 @@ def analyze_job(ctx: WorkloadContext, job: KubeObject) -> list[Finding]:
         title = f"Job {name}: {status.get('failed')} pod(s) failed so far (retrying, backoffLimit {backoff})"
         severity = Severity.WARNING
         message = f"Job {name} is retrying failed pods; it fails for good after {backoff} retries."
-    return [
-        Finding(
-            JOB_FAILED.id,
-            severity,
-            title,
-            ObjectRef.of(job),
-            reason=(failed_cond or {}).get("reason") or "BackOff",
-            message=message,
-            evidence=evidence,
-            remediation=remediation,
-            affected=pods,
-        )
-    ]
+    finding = Finding(
+        JOB_FAILED.id,
+        severity,
+        title,
+        ObjectRef.of(job),
+        reason=(failed_cond or {}).get("reason") or "BackOff",
+        message=message,
+        evidence=evidence,
+        remediation=remediation,
+        affected=pods,
+    )
+    return [_link_dependency(finding, runs)]
 
 
 # --- CronJobs ----------------------------------------------------------------------------------------
@@ -261,8 +308,9 @@ def _cron_failing(ctx: WorkloadContext, cj: KubeObject, finished: list[KubeObjec
         f"Job {name_of(last)}: condition Failed=True reason={cond.get('reason', '')}: "
         f"{trim(cond.get('message', ''), 160)}"
     ]
-    pod_evidence, remediation, _ = _pod_evidence(ctx, last)
-    evidence += pod_evidence
+    runs = _pod_evidence(ctx, last)
+    evidence += runs.evidence
+    remediation = runs.remediation
     ok = [j for j in finished if _cond(j, "Complete")]
     evidence.append(
         f"last successful run: {name_of(ok[-1])}"
@@ -275,18 +323,21 @@ def _cron_failing(ctx: WorkloadContext, cj: KubeObject, finished: list[KubeObjec
             f"kubectl -n {ns} create job {_manual(name)} --from=cronjob/{name}",
         )
     )
-    runs = "last run failed" if len(streak) == 1 else f"last {len(streak)} runs failed"
-    return Finding(
-        CRONJOB_FAILING.id,
-        Severity.CRITICAL,
-        f"CronJob {name}: {runs} ({_failure_summary(last, evidence)})",
-        ObjectRef.of(cj),
-        reason=cond.get("reason") or "Failed",
-        message=f"The most recent Job of CronJob {name} ({name_of(last)}) failed: "
-        f"{cond.get('message') or cond.get('reason')}.",
-        evidence=evidence,
-        remediation=remediation,
-        affected=[ObjectRef.of(j) for j in streak],
+    failed_runs = "last run failed" if len(streak) == 1 else f"last {len(streak)} runs failed"
+    return _link_dependency(
+        Finding(
+            CRONJOB_FAILING.id,
+            Severity.CRITICAL,
+            f"CronJob {name}: {failed_runs} ({_failure_summary(last, evidence)})",
+            ObjectRef.of(cj),
+            reason=cond.get("reason") or "Failed",
+            message=f"The most recent Job of CronJob {name} ({name_of(last)}) failed: "
+            f"{cond.get('message') or cond.get('reason')}.",
+            evidence=evidence,
+            remediation=remediation,
+            affected=[ObjectRef.of(j) for j in streak],
+        ),
+        runs,
     )
 
 

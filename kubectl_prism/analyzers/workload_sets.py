@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kubectl_prism.analyzers import Rule
-from kubectl_prism.analyzers.workload_common import WorkloadContext, failure_finding, symptom_of
+from kubectl_prism.analyzers.workload_common import WorkloadContext, failure_finding, link_infra, symptom_of
 from kubectl_prism.analyzers.workload_create import failed_create
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, name_of, namespace_of
@@ -95,6 +95,8 @@ def analyze_statefulset(ctx: WorkloadContext, sts: KubeObject) -> list[Finding]:
         finding.severity = Severity.WARNING
         finding.caused_by, why = symptom_of(group)
         finding.title += f" — caused by {why}"
+    else:
+        link_infra(finding, ctx, sts)
     findings.append(finding)
     return findings
 
@@ -161,6 +163,8 @@ def analyze_daemonset(ctx: WorkloadContext, ds: KubeObject) -> list[Finding]:
         finding.severity = Severity.WARNING
         finding.caused_by, why = symptom_of(group)
         finding.title += f" — caused by {why}"
+    else:
+        link_infra(finding, ctx, ds)
     findings.append(finding)
     return findings
 

@@ -6,6 +6,8 @@ One finding per workload at most, naming the root cause:
   unless the quota/webhook analyzers report the refusal themselves (then a warning pointing there);
 - its pods have a problem (crash loop, image pull, unschedulable, ...): the pod finding is the root
   cause, so the workload finding is a warning with caused_by pointing at it (never two criticals);
+- its pods are held up by something the cluster analyzers report (a missing ConfigMap volume, a failed
+  mount, a NotReady node): likewise a warning pointing at that finding;
 - otherwise the workload's own status is the evidence (critical when nothing is available).
 A rollout still in progress without a failing pod is only info.
 """
@@ -13,6 +15,7 @@ A rollout still in progress without a failing pod is only info.
 from __future__ import annotations
 
 from kubectl_prism.analyzers import Rule, analyzer
+from kubectl_prism.analyzers._index import gathered, is_live
 from kubectl_prism.analyzers.pod_evidence import EventIndex, snapshot_now
 from kubectl_prism.analyzers.pods import RULES as POD_RULES
 from kubectl_prism.analyzers.pods import problem_groups
@@ -22,6 +25,7 @@ from kubectl_prism.analyzers.workload_common import (
     cond,
     cond_line,
     failure_finding,
+    link_infra,
     owned,
     symptom_of,
 )
@@ -39,7 +43,8 @@ from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of, namespac
 DEPLOYMENT_UNAVAILABLE = Rule(
     "deployment-unavailable",
     Severity.CRITICAL,
-    "Deployment has fewer available replicas than desired, linked to the pod problem",
+    "Deployment has fewer available replicas than desired, linked to the pod or cluster finding that "
+    "holds up its pods",
 )
 DEPLOYMENT_DEADLINE = Rule(
     "deployment-progress-deadline",
@@ -83,13 +88,11 @@ def analyze_workloads(snapshot: Snapshot) -> list[Finding]:
 
 def _rs_failure(ctx: WorkloadContext, rs: KubeObject) -> CreateFailure | None:
     """A ReplicaSet that is short of pods because the API server refuses them."""
-    spec_replicas = (rs.get("spec") or {}).get("replicas", 1)
-    have = (rs.get("status") or {}).get("replicas", 0)
-    cond = replica_failure_condition(rs)
-    if cond is None and have >= spec_replicas:
-        return None  # old FailedCreate events, since resolved
     ns = namespace_of(rs) or "default"
+    cond = replica_failure_condition(rs)
     event = failed_create(ctx.events, "ReplicaSet", ns, name_of(rs))
+    if cond is None and (event is None or not _short_of_pods(ctx, rs, ns)):
+        return None  # no refusal, or old FailedCreate events since resolved
     if event is not None:
         if cond:
             event.evidence.insert(0, f"ReplicaSet {name_of(rs)}: {cond_line(cond)}")
@@ -99,6 +102,15 @@ def _rs_failure(ctx: WorkloadContext, rs: KubeObject) -> CreateFailure | None:
             ns, cond.get("message") or "", [f"ReplicaSet {name_of(rs)}: {cond_line(cond)}"], ObjectRef.of(rs)
         )
     return None
+
+
+def _short_of_pods(ctx: WorkloadContext, rs: KubeObject, ns: str) -> bool:
+    spec_replicas = (rs.get("spec") or {}).get("replicas", 1)
+    have = (rs.get("status") or {}).get("replicas", 0)
+    if have >= spec_replicas and spec_replicas and gathered(ctx.snapshot, "Pod", ns):
+        # status.replicas lags behind the pods the API server refused: count the pods that are there.
+        have = min(have, sum(1 for p in owned(ctx.snapshot, "Pod", rs) if is_live(p)))
+    return bool(have < spec_replicas)
 
 
 # --- Deployments -------------------------------------------------------------------------------------
@@ -154,6 +166,8 @@ def _deployment(ctx: WorkloadContext, dep: KubeObject) -> list[Finding]:
         if group:
             finding.caused_by, why = symptom_of(group)
             finding.title += f" — caused by {why}"
+        else:
+            link_infra(finding, ctx, dep)
         return [finding]
 
     if desired == 0 or available >= desired:
@@ -179,6 +193,8 @@ def _deployment(ctx: WorkloadContext, dep: KubeObject) -> list[Finding]:
         finding.caused_by, why = symptom_of(group)
         finding.title += f" — caused by {why}"
         finding.message += f" The root cause is in its pods: {group.problem.reason}."
+    elif link_infra(finding, ctx, dep):
+        pass
     elif (
         progressing.get("status") == "True"
         and progressing.get("reason") in ("ReplicaSetUpdated", "NewReplicaSetCreated", "FoundNewReplicaSet")
