@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks._util import make_cluster  # noqa: E402
-from kubectl_prism.analyzers import registered, run_analyzers  # noqa: E402
-from kubectl_prism.snapshot import LogKey, Snapshot  # noqa: E402
+from benchmarks._util import make_cluster
+from kubectl_prism.analyzers import registered, run_analyzers
+from kubectl_prism.snapshot import LogKey, Snapshot
 
 TARGET_S = 1.0
 

@@ -670,3 +670,16 @@ def test_a_job_that_cannot_reach_its_broken_database_points_at_the_database() ->
     }
     assert "Service db" in failed.message
     check_one_root_cause_per_finding(findings)
+
+
+def test_analyzing_keeps_no_snapshot_alive() -> None:
+    """The per-snapshot caches must not outlive the run (`mcp serve` analyzes many snapshots)."""
+    import gc
+    import weakref
+
+    snapshot = load_snapshot_path(Path(__file__).resolve().parent.parent / "examples" / "shop-outage")
+    assert run_analyzers(snapshot)
+    ref = weakref.ref(snapshot)
+    del snapshot
+    gc.collect()
+    assert ref() is None

@@ -70,10 +70,15 @@ def all_rules() -> list[Rule]:
 
 def run_analyzers(snapshot: Snapshot, only: set[str] | None = None) -> list[Finding]:
     """Run every (or the named) analyzer and return findings, most severe first."""
+    from kubectl_prism.analyzers._index import forget
+
     findings: list[Finding] = []
-    for spec in registered():
-        if only is None or spec.name in only:
-            findings.extend(spec.run(snapshot))
+    try:
+        for spec in registered():
+            if only is None or spec.name in only:
+                findings.extend(spec.run(snapshot))
+    finally:
+        forget(snapshot)
     rank = {sev: i for i, sev in enumerate(SEVERITY_ORDER)}
     findings.sort(
         key=lambda f: (rank[f.severity], f.object.namespace or "", f.object.kind, f.object.name, f.id)

@@ -401,6 +401,12 @@ def shared(snapshot: Snapshot, key: str, build: Callable[[Snapshot], Any]) -> An
     return cache[key]
 
 
+def forget(snapshot: Snapshot) -> None:
+    """Drop what `shared` built for this snapshot. Entries such as the clock hold the snapshot itself,
+    so without this a long-running caller (`mcp serve`) would keep every snapshot it ever analyzed."""
+    _SHARED.pop(id(snapshot), None)
+
+
 def pod_index(snapshot: Snapshot) -> PodIndex:
     return shared(snapshot, "pods", PodIndex)
 
