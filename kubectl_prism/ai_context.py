@@ -26,6 +26,7 @@ from kubectl_prism.findings import Finding, ObjectRef
 from kubectl_prism.kinds import BY_KIND
 from kubectl_prism.redact import Anonymizer, Redacted, concat, redact_object, redact_text
 from kubectl_prism.snapshot import KubeObject, LogKey, Snapshot, name_of, namespace_of
+from kubectl_prism.timeutil import event_time
 from kubectl_prism.trim import trim_object
 
 DEFAULT_BUDGET_TOKENS = 3500
@@ -148,14 +149,9 @@ def _header(snapshot: Snapshot, findings: Sequence[Finding]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _event_time(ev: KubeObject) -> str | None:
-    created = (ev.get("metadata") or {}).get("creationTimestamp")
-    return ev.get("lastTimestamp") or ev.get("eventTime") or created
-
-
 def _event_line(ev: KubeObject) -> str:
     ref = ev.get("involvedObject") or ev.get("regarding") or {}
-    when = _event_time(ev)
+    when = event_time(ev)
     count = ev.get("count") or (ev.get("series") or {}).get("count")
     times = f" (x{count})" if count and count > 1 else ""
     message = " ".join(str(ev.get("message") or ev.get("note") or "").split())
@@ -169,7 +165,7 @@ def _events_text(events: list[KubeObject], title: str) -> str:
 
 def _recent_first(events: list[KubeObject]) -> list[KubeObject]:
     """Warnings before normal events (Pulled, Created, Started say little), most recent first."""
-    by_time = sorted(events, key=lambda e: str(_event_time(e) or ""), reverse=True)
+    by_time = sorted(events, key=event_time, reverse=True)
     return sorted(by_time, key=lambda e: e.get("type") != "Warning")
 
 

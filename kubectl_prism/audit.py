@@ -20,6 +20,7 @@ from typing import Any
 
 from kubectl_prism.errors import UsageError
 from kubectl_prism.settings import state_dir
+from kubectl_prism.timeutil import parse_time
 
 FILE_NAME = "audit.jsonl"
 
@@ -109,25 +110,16 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
     value = text.strip()
     m = _RELATIVE.match(value)
     if m:
-        return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        try:
+            return now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+        except OverflowError:  # `--since 99999999d`: further back than a datetime goes, so everything
+            return datetime.min.replace(tzinfo=UTC)
+    when = parse_time(value)
+    if when is None:
         raise UsageError(
             f'invalid --since "{text}"', hint="use a duration like 30m, 1h, 7d or a date like 2026-11-01"
-        ) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _time_of(entry: dict[str, Any]) -> datetime | None:
-    raw = entry.get("time")
-    if not isinstance(raw, str):
-        return None
-    try:
-        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+        )
+    return when
 
 
 def _lines(path: Path) -> Iterator[bytes]:
@@ -152,7 +144,7 @@ def read(since: datetime | None = None, path: Path | None = None) -> AuditLog:
         except (ValueError, UnicodeDecodeError):
             log.skipped += 1
             continue
-        when = _time_of(entry) if isinstance(entry, dict) else None
+        when = parse_time(entry.get("time")) if isinstance(entry, dict) else None
         if when is None:
             log.skipped += 1
             continue

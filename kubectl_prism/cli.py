@@ -68,9 +68,13 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, typer.Abort):
         _interrupted()
     except BrokenPipeError:
-        # `prism diagnose -A | head`: the reader left; say nothing more.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
+        _reader_left()
+    except SystemExit as exit_:
+        # typer (inside a command) and rich (printing help) turn a broken pipe into exit 1 while
+        # handling the BrokenPipeError: it is the exit's context.
+        if isinstance(exit_.__context__, BrokenPipeError):
+            _reader_left()
+        raise
     except Exception as err:
         _fail(f"internal error: {err.__class__.__name__}: {err} (rerun with -v for details)", INTERNAL_ERROR,
               verbose)
@@ -84,6 +88,12 @@ def main(argv: list[str] | None = None) -> None:
         # typer turns a KeyboardInterrupt inside a command into a returned 130 (no command returns it)
         _interrupted()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _reader_left() -> None:
+    """`prism diagnose -A | head`: the reader left. Not an error: say nothing more, exit 0."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(0)
 
 
 def _interrupted() -> None:

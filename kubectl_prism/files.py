@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -11,15 +12,31 @@ from kubectl_prism.errors import UsageError
 
 
 def atomic_write(path: str | os.PathLike[str], data: str | bytes, mode: int | None = None) -> None:
-    """Write `data` to a temporary file beside `path`, fsync it, then rename it into place."""
-    target = Path(path)
+    """Write `data` to a temporary file beside `path`, fsync it, then rename it into place.
+
+    Through a symlink the file it points at is replaced (the link stays). A device, pipe or socket
+    (`--out /dev/stdout`) cannot be replaced and holds no file that could be left half-written: it is
+    written to directly.
+    """
+    shown = Path(path)
     raw = data.encode() if isinstance(data, str) else data
-    directory = target.parent if str(target.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        kind = os.stat(shown).st_mode
+    except OSError:
+        kind = None
+    if kind is not None and not stat.S_ISREG(kind) and not stat.S_ISDIR(kind):
+        try:
+            with open(shown, "wb") as fh:
+                fh.write(raw)
+        except OSError as err:
+            raise UsageError(f"cannot write {shown}: {err.strerror or err}") from err
+        return
+    target = Path(os.path.realpath(shown)) if shown.is_symlink() else shown
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as err:
         raise UsageError(
-            f"cannot write {target}: {err.strerror or err}", hint="choose a writable path with --out"
+            f"cannot write {shown}: {err.strerror or err}", hint="choose a writable path with --out"
         ) from err
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -33,5 +50,5 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, mode: int | No
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(err, OSError):
-            raise UsageError(f"cannot write {target}: {err.strerror or err}") from err
+            raise UsageError(f"cannot write {shown}: {err.strerror or err}") from err
         raise

@@ -110,3 +110,10 @@ def with_global_options(func: F) -> F:
 
     wrapper.__signature__ = sig.replace(parameters=own + _GLOBAL_PARAMS)  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+# Command options that several commands share, defined once so their flags and help stay the same.
+AiFlag = Annotated[bool | None, typer.Option(
+    "--ai/--no-ai", help="Add an AI explanation (default: on when `ai enable` was run).")]
+AnonymizeFlag = Annotated[bool, typer.Option(
+    "--anonymize", help="With AI: replace names, namespaces, IPs and hosts by placeholders.")]

@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from kubectl_prism.findings import Finding, Severity
 from kubectl_prism.snapshot import Snapshot
 
 NOW = datetime(2026, 11, 12, 10, 0, tzinfo=UTC)
@@ -317,3 +318,16 @@ def configmap(name: str, ns: str = "shop", data: dict[str, str] | None = None) -
 
 def secret(name: str, ns: str = "shop", type_: str = "Opaque") -> dict[str, Any]:
     return obj("Secret", "v1", name, ns, type=type_)
+
+
+def one_finding(findings: list[Finding], rule: str | None, severity: Severity | None,
+                evidence: str) -> Finding | None:
+    """The analyzers' table-driven check: nothing when `rule` is None, else exactly one finding with
+    that rule and severity and `evidence` in one of its evidence lines."""
+    if rule is None:
+        assert findings == []
+        return None
+    (finding,) = findings
+    assert (finding.id, finding.severity) == (rule, severity)
+    assert any(evidence in line for line in finding.evidence), finding.evidence
+    return finding

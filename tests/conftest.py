@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.kube_apiserver import FakeKubeAPI
-from tests.scenarios import Scenario
+# Helper modules that assert: pytest must rewrite them (before they are imported) for readable failures.
+pytest.register_assert_rewrite("tests.cli_helpers", "tests.cluster_builders")
 
-_SECRET_ENV_PREFIXES = ("ANTHROPIC_", "OPENAI_", "AZURE_OPENAI_")
+from tests.fakes.kube_apiserver import FakeKubeAPI  # noqa: E402
+from tests.scenarios import Scenario  # noqa: E402
+
+_SECRET_ENV_PREFIXES = ("ANTHROPIC_", "OPENAI_", "AZURE_OPENAI_", "PRISM_OPENAI_COMPATIBLE_")
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +30,15 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     for name in list(os.environ):
         if name.startswith(_SECRET_ENV_PREFIXES):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """For whole-command tests: no kubeconfig at all (not even ~/.kube/config), a fixed width, and
+    colour left to the terminal check."""
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.delenv("NO_COLOR", raising=False)
 
 
 FakeKubeFactory = Callable[..., FakeKubeAPI]

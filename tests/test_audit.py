@@ -10,19 +10,11 @@ from pathlib import Path
 import pytest
 
 from kubectl_prism import audit
-from kubectl_prism.cli import main
 from kubectl_prism.errors import UsageError
+from tests.cli_helpers import run_main as prism
 from tests.leak import SEEDED, assert_no_leak
 
 Capture = pytest.CaptureFixture[str]
-
-
-def prism(capsys: Capture, *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(list(args))
-    out = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), out.out, out.err
 
 
 def test_record_appends_one_json_line_with_the_usual_fields() -> None:

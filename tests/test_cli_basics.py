@@ -11,15 +11,9 @@ from pathlib import Path
 import pytest
 
 from kubectl_prism import __version__
+from tests.cli_helpers import BIN, run_exe
 
-BIN = Path(sys.executable).parent
 HEAVY = ("kubernetes", "anthropic", "openai", "mcp", "yaml", "urllib3")
-
-
-def run_prism(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "kubectl-prism"), *args], capture_output=True, text=True, env=env, timeout=60
-    )
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["version"], ["diagnose", "--help"], ["ai", "--help"]])
@@ -36,15 +30,15 @@ def test_fast_paths_import_no_heavy_library(argv: list[str]) -> None:
 
 
 def test_version_text_and_json() -> None:
-    text = run_prism("version")
+    text = run_exe("version")
     assert text.returncode == 0
     assert __version__ in text.stdout
-    doc = json.loads(run_prism("version", "-o", "json").stdout)
+    doc = json.loads(run_exe("version", "-o", "json").stdout)
     assert doc["version"] == __version__
 
 
 def test_help_lists_every_command() -> None:
-    out = run_prism("--help")
+    out = run_exe("--help")
     assert out.returncode == 0
     for command in ("diagnose", "explain", "ask", "report", "fix", "context", "ai", "auth", "agent", "mcp",
                     "audit", "version"):
@@ -52,14 +46,14 @@ def test_help_lists_every_command() -> None:
 
 
 def test_unknown_command_and_flag_are_usage_errors() -> None:
-    assert run_prism("frobnicate").returncode == 2
-    bad_flag = run_prism("diagnose", "--frobnicate")
+    assert run_exe("frobnicate").returncode == 2
+    bad_flag = run_exe("diagnose", "--frobnicate")
     assert bad_flag.returncode == 2
     assert "Traceback" not in bad_flag.stderr
 
 
 def test_namespace_and_all_namespaces_conflict() -> None:
-    out = run_prism("diagnose", "-n", "shop", "-A")
+    out = run_exe("diagnose", "-n", "shop", "-A")
     assert out.returncode == 2
     assert out.stderr.strip().startswith("error:")
     assert "cannot be used together" in out.stderr

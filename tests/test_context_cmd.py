@@ -10,23 +10,15 @@ from pathlib import Path
 import pytest
 
 from kubectl_prism.ai_context import build_context
-from kubectl_prism.cli import main
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.kinds import parse_target
 from kubectl_prism.snapshot import LogKey, Snapshot
+from tests.cli_helpers import run_main as prism
 from tests.leak import SCENARIO_PATH, SEEDED, assert_no_leak
 from tests.scenarios import load_scenario, write_as_cluster_dump
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 Capture = pytest.CaptureFixture[str]
-
-
-def prism(capsys: Capture, *args: str | Path) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main([str(a) for a in args])
-    out = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), out.out, out.err
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 import yaml
 
 from kubectl_prism.analyzers import all_rules
-from kubectl_prism.cli import main
+from tests.cli_helpers import run_main as prism
 from tests.diagnose_fixtures import NS, shop_logs, shop_objects
 from tests.dumps import write_as_cluster_dump
 from tests.fakes.kube_apiserver import FakeKubeAPI
@@ -21,16 +20,7 @@ ANSI = re.compile(r"\x1b\[")
 Capture = pytest.CaptureFixture[str]
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PRISM_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("PRISM_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))
-    monkeypatch.setenv("COLUMNS", "100")
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    for var in list(os.environ):
-        if var.startswith(("ANTHROPIC_", "OPENAI_", "AZURE_OPENAI_", "PRISM_OPENAI_COMPATIBLE_")):
-            monkeypatch.delenv(var)
+pytestmark = pytest.mark.usefixtures("cli_env")
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +33,6 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def healthy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_as_cluster_dump(shop_objects(broken=False), shop_logs(broken=False),
                                  tmp_path_factory.mktemp("healthy"))
-
-
-def prism(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
-    """Run the real CLI in-process; stdout is captured, so it is not a terminal (as in a pipe)."""
-    with pytest.raises(SystemExit) as exited:
-        main([str(a) for a in args])
-    out = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), out.out, out.err
 
 
 # --- formats -------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,13 +14,13 @@ import pytest
 import yaml
 
 from kubectl_prism.analyzers import run_analyzers
-from kubectl_prism.cli import main
-from kubectl_prism.explain_model import Explanation, build_explanation, findings_for, reference_time
+from kubectl_prism.explain.model import Explanation, build_explanation, findings_for, reference_time
 from kubectl_prism.findings import Finding, ObjectRef, Severity
 from kubectl_prism.kinds import parse_target
 from kubectl_prism.render.explain_markdown import explanation_markdown
 from kubectl_prism.render.explain_text import explanation_lines
 from kubectl_prism.snapshot import Snapshot
+from tests.cli_helpers import run_main as prism
 from tests.diagnose_fixtures import NS, SECRET_VALUE_B64, shop_logs, shop_objects
 from tests.dumps import write_as_cluster_dump
 from tests.fakes.kube_apiserver import FakeKubeAPI
@@ -29,6 +28,7 @@ from tests.fakes.kube_apiserver import FakeKubeAPI
 CRASHING = "web-6b7f9c8d5-z9k4p"
 RUNNING = "web-6b7f9c8d5-q7x2m"
 Capture = pytest.CaptureFixture[str]
+pytestmark = pytest.mark.usefixtures("cli_env")  # the command tests run without any kubeconfig
 
 
 def snapshot(objects: list[dict[str, Any]] | None = None, namespace: str | None = NS,
@@ -213,26 +213,9 @@ def test_text_and_markdown_sections() -> None:
 
 # --- the command ---------------------------------------------------------------------------------
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PRISM_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("PRISM_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))
-    for var in list(os.environ):
-        if var.startswith(("ANTHROPIC_", "OPENAI_", "AZURE_OPENAI_", "PRISM_OPENAI_COMPATIBLE_")):
-            monkeypatch.delenv(var)
-
-
 @pytest.fixture(scope="module")
 def dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_as_cluster_dump(shop_objects(), shop_logs(), tmp_path_factory.mktemp("dump"))
-
-
-def prism(capsys: Capture, *args: str | Path) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main([str(a) for a in args])
-    out = capsys.readouterr()
-    return int(exited.value.code or 0), out.out, out.err
 
 
 def test_explain_every_format(capsys: Capture, dump: Path) -> None:

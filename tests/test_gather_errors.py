@@ -4,35 +4,27 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import signal
 import socket
 import subprocess
-import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.cli_helpers import EXE, one_error_line, run_exe
+
 SHOP = Path(__file__).parent / "fakes" / "scenarios" / "shop.yaml"
-PRISM = Path(sys.executable).parent / "prism"
 
 
 def prism(*args: str, env_kubeconfig: str | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
     if env_kubeconfig is not None:
         env["KUBECONFIG"] = env_kubeconfig
-    return subprocess.run([str(PRISM), *args], capture_output=True, text=True, timeout=120, env=env)
-
-
-def one_error_line(result: subprocess.CompletedProcess[str], code: int = 3) -> str:
-    assert result.returncode == code, (result.returncode, result.stdout[-300:], result.stderr[-800:])
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    return lines[0]
+    return run_exe(*args, env=env)
 
 
 def kubeconfig(
@@ -153,10 +145,6 @@ def test_limited_token_gives_gaps_and_exit_zero(tmp_path: Path, fake_kube: Any, 
 
 def test_ctrl_c_exits_130_at_once_while_requests_hang(tmp_path: Path, fake_kube: Any) -> None:
     """Worker threads blocked in reads (here for 30 s) must not hold the exit until the read timeout."""
-    import os
-    import signal
-    import time
-
     api = fake_kube(SHOP)
     for path in ("/api/v1/pods", "/api/v1/events"):
         api.inject(path, status=0, delay=30, times=3)  # answered, but only after 30 s
@@ -165,7 +153,7 @@ def test_ctrl_c_exits_130_at_once_while_requests_hang(tmp_path: Path, fake_kube:
     env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
     env["TMPDIR"] = str(temp)
     proc = subprocess.Popen(
-        [str(PRISM.parent / "kubectl-prism"), "diagnose", "-A", "--kubeconfig", str(api.kubeconfig)],
+        [str(EXE), "diagnose", "-A", "--kubeconfig", str(api.kubeconfig)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 30
     # the quick lists are answered (and logged) while the two slow ones hang in worker threads

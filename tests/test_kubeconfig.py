@@ -14,7 +14,7 @@ import yaml
 from kubectl_prism.errors import ClusterAccessError
 from kubectl_prism.gather import gather_scope, kubeconfig, resolve_namespace
 from kubectl_prism.gather.http import KubeClient
-from kubectl_prism.gather.kubeconfig import resolve_connection
+from kubectl_prism.gather.kubeconfig import KubeContext, list_contexts, resolve_connection
 from kubectl_prism.options import GlobalOptions
 
 SHOP = Path(__file__).parent / "fakes" / "scenarios" / "shop.yaml"
@@ -112,6 +112,37 @@ def test_kubeconfig_env_merges_files_first_one_wins(tmp_path: Path, monkeypatch:
     assert shared.namespace == "from-a"  # the first file to define a context name wins
     assert shared.auth_header() == "Bearer shared-token"
     assert resolve_connection(None, "only-a").namespace == "default"
+
+
+def test_list_contexts_merges_like_resolving_and_shows_no_servers_or_users(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = write(tmp_path / "a", config([("shared", "c-a", "from-a"), ("only-a", "c-a", None)]))
+    second = write(tmp_path / "b", config([("shared", "c-b", "from-b"), ("only-b", "c-b", "b-ns")],
+                                          current="only-b"))
+    monkeypatch.setenv("KUBECONFIG", f"{first}:{tmp_path / 'absent'}:{second}")
+    contexts, current = list_contexts()
+    assert current == "only-b"
+    assert contexts == [KubeContext("shared", "from-a"), KubeContext("only-a", "default"),
+                        KubeContext("only-b", "b-ns")]
+    # --kubeconfig alone, as for every command; a malformed file is the same clear error
+    assert list_contexts(str(first)) == ([KubeContext("shared", "from-a"), KubeContext("only-a", "default")],
+                                         None)
+    with pytest.raises(ClusterAccessError, match="is not valid YAML"):
+        list_contexts(str(write(tmp_path / "bad", "contexts: [\n")))
+
+
+def test_list_contexts_in_a_pod_without_kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sa = tmp_path / "sa"
+    sa.mkdir()
+    (sa / "token").write_text("t")
+    monkeypatch.setattr(kubeconfig, "SERVICEACCOUNT_DIR", sa)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", "443")
+    assert list_contexts() == ([KubeContext("in-cluster", None)], "in-cluster")
+    (sa / "token").unlink()
+    assert list_contexts() == ([], None)
 
 
 def test_explicit_flag_beats_kubeconfig_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -295,20 +326,16 @@ def exec_plugin(tmp_path: Path, token: str, expired: bool = False, fail: bool = 
     return script, calls
 
 
+def exec_user(script: Path) -> dict[str, Any]:
+    """A kubeconfig user whose credential comes from `script` (client-go's exec plugin protocol)."""
+    return {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": str(script),
+                     "interactiveMode": "Never"}}
+
+
 def test_exec_credential_plugin_and_its_refresh_hook(tmp_path: Path, fake_kube: Any) -> None:
     api = fake_kube(SHOP)
     script, calls = exec_plugin(tmp_path, "admin-token", expired=True)
-    path = fake_config(
-        api,
-        tmp_path / "kc",
-        user={
-            "exec": {
-                "apiVersion": "client.authentication.k8s.io/v1",
-                "command": str(script),
-                "interactiveMode": "Never",
-            }
-        },
-    )
+    path = fake_config(api, tmp_path / "kc", user=exec_user(script))
     snapshot = gather_scope(GlobalOptions(kubeconfig=str(path)), None)
     assert snapshot.of_kind("Pod") and not [g for g in snapshot.gaps if g.reason == "forbidden"]
     # an expired credential is fetched again through the loader's refresh hook, request after request
@@ -318,17 +345,7 @@ def test_exec_credential_plugin_and_its_refresh_hook(tmp_path: Path, fake_kube: 
 def test_failing_exec_plugin_is_one_clear_line(tmp_path: Path, fake_kube: Any) -> None:
     api = fake_kube(SHOP)
     script, _ = exec_plugin(tmp_path, "", fail=True)
-    path = fake_config(
-        api,
-        tmp_path / "kc",
-        user={
-            "exec": {
-                "apiVersion": "client.authentication.k8s.io/v1",
-                "command": str(script),
-                "interactiveMode": "Never",
-            }
-        },
-    )
+    path = fake_config(api, tmp_path / "kc", user=exec_user(script))
     line = error_of(str(path))
     assert 'credential plugin of user "u" failed' in line and "your login expired" in line
 

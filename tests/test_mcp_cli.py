@@ -12,72 +12,62 @@ from pathlib import Path
 import pytest
 
 from kubectl_prism import settings
-from kubectl_prism.cli import main
 from kubectl_prism.mcpserver import results as r
 from kubectl_prism.mcpserver.cluster import ToolInputError, resolve_kind
 from kubectl_prism.mcpserver.http import local_host, local_origin
 from kubectl_prism.mcpserver.policy import Policy, Refused, http_token, load_policy
 from kubectl_prism.redact import redact_json, redact_text
-
-EXE = Path(sys.executable).parent / "kubectl-prism"
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exit_info:
-        main(argv)
-    out, err = capsys.readouterr()
-    return int(exit_info.value.code or 0), out, err
-
+from tests.cli_helpers import EXE, run_main
 
 # --- switches and status -----------------------------------------------------------------------------
 
 
 def test_serve_refuses_while_disabled(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["mcp", "serve"], capsys)
+    code, out, err = run_main(capsys, "mcp", "serve")
     assert code == 2 and out == ""
     assert err == "error: MCP server is disabled: run `kubectl prism mcp enable`\n"
-    run(["mcp", "enable"], capsys)
-    run(["mcp", "disable"], capsys)
-    code, _, err = run(["mcp", "serve", "--transport", "http"], capsys)
+    run_main(capsys, "mcp", "enable")
+    run_main(capsys, "mcp", "disable")
+    code, _, err = run_main(capsys, "mcp", "serve", "--transport", "http")
     assert code == 2 and "MCP server is disabled" in err
 
 
 def test_serve_rejects_snapshot(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    run(["mcp", "enable"], capsys)
-    code, _, err = run(["mcp", "serve", "--snapshot", str(tmp_path)], capsys)
+    run_main(capsys, "mcp", "enable")
+    code, _, err = run_main(capsys, "mcp", "serve", "--snapshot", str(tmp_path))
     assert code == 2 and "--snapshot is not supported" in err
 
 
 def test_enable_sets_the_allow_lists_and_status_shows_them(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["mcp", "enable", "--allow-context", "kind-dev", "--allow-context", "staging",
-                        "--allow-namespace", "shop", "--allow-client", "claude-code"], capsys)
+    code, out, _ = run_main(capsys, "mcp", "enable", "--allow-context", "kind-dev", "--allow-context",
+                            "staging", "--allow-namespace", "shop", "--allow-client", "claude-code")
     assert code == 0 and "MCP server: enabled" in out and "Namespaces: shop" in out
     assert settings.section("mcp") == {"enabled": True, "allow_contexts": ["kind-dev", "staging"],
                                        "allow_namespaces": ["shop"], "allow_clients": ["claude-code"]}
-    _, out, _ = run(["mcp", "status", "-o", "json"], capsys)
+    _, out, _ = run_main(capsys, "mcp", "status", "-o", "json")
     doc = json.loads(out)
     assert doc["enabled"] is True and doc["allowContexts"] == ["kind-dev", "staging"]
     assert doc["allowClients"] == ["claude-code"] and doc["auditLog"].endswith("audit.jsonl")
     # One list changed, the others kept; --reset clears them all.
-    run(["mcp", "enable", "--allow-namespace", "web"], capsys)
+    run_main(capsys, "mcp", "enable", "--allow-namespace", "web")
     assert load_policy() == Policy(True, ("kind-dev", "staging"), ("web",), ("claude-code",))
-    run(["mcp", "enable", "--reset"], capsys)
+    run_main(capsys, "mcp", "enable", "--reset")
     assert load_policy() == Policy(enabled=True)
-    _, out, _ = run(["mcp", "disable"], capsys)
+    _, out, _ = run_main(capsys, "mcp", "disable")
     assert "disabled" in out and load_policy().enabled is False
-    _, out, _ = run(["mcp", "status"], capsys)
+    _, out, _ = run_main(capsys, "mcp", "status")
     assert "MCP server: disabled" in out and "kubectl prism mcp enable" in out
 
 
 def test_status_says_where_the_token_comes_from_never_the_token(capsys: pytest.CaptureFixture[str],
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    _, out, _ = run(["mcp", "status"], capsys)
+    _, out, _ = run_main(capsys, "mcp", "status")
     assert "HTTP token: generated at each start" in out
     settings.update_section("mcp", token="config-token-value-123")
-    _, out, _ = run(["mcp", "status", "-o", "json"], capsys)
+    _, out, _ = run_main(capsys, "mcp", "status", "-o", "json")
     assert json.loads(out)["httpToken"] == "config file (mcp.token)" and "config-token-value-123" not in out
     monkeypatch.setenv("PRISM_MCP_TOKEN", "env-token-value-456")
-    _, out, _ = run(["mcp", "status"], capsys)
+    _, out, _ = run_main(capsys, "mcp", "status")
     assert "environment (PRISM_MCP_TOKEN)" in out and "env-token-value-456" not in out
 
 
@@ -111,7 +101,7 @@ def test_mcp_commands_do_not_load_the_sdk() -> None:
                                         ("vscode", "servers")])
 def test_json_snippets_name_the_installed_executable(client: str, key: str,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(["mcp", "config", client], capsys)
+    code, out, err = run_main(capsys, "mcp", "config", client)
     assert code == 0
     entry = json.loads(out)[key]["kubectl-prism"]
     assert Path(entry["command"]).is_absolute() and Path(entry["command"]).name == "kubectl-prism"
@@ -128,8 +118,8 @@ def test_json_snippets_name_the_installed_executable(client: str, key: str,
 def test_claude_code_snippet_is_the_command(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    code, out, _ = run(["mcp", "config", "claude-code", "--kubeconfig", "kc.yaml", "--context", "prod",
-                        "-n", "shop"], capsys)
+    code, out, _ = run_main(capsys, "mcp", "config", "claude-code", "--kubeconfig", "kc.yaml", "--context",
+                            "prod", "-n", "shop")
     assert code == 0
     words = shlex.split(out)
     assert words[:6] == ["claude", "mcp", "add", "--transport", "stdio", "kubectl-prism"]

@@ -17,7 +17,7 @@ import httpx2
 import pytest
 
 from tests.fakes.kube_apiserver import FakeKubeAPI
-from tests.test_mcp_harness import EXE, TOOLS, audit_records, server_env, write_mcp_config
+from tests.mcp_harness import EXE, TOOLS, audit_records, server_env, write_mcp_config
 
 SHOP = Path(__file__).parent / "fakes" / "scenarios" / "shop.yaml"
 INITIALIZE = {

@@ -15,7 +15,7 @@ from kubectl_prism.kinds import BY_KIND, TARGET_KINDS
 from kubectl_prism.mcpserver.cluster import READABLE_KINDS
 from tests.fakes.kube_apiserver import FakeKubeAPI
 from tests.leak import NS, SCENARIO_PATH, assert_no_leak, leak_scenario
-from tests.test_mcp_harness import McpSession, server_env, write_mcp_config
+from tests.mcp_harness import McpSession, server_env, write_mcp_config
 
 POD = "api-6f7c9d8b5-x2x7k"
 

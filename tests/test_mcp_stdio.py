@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.kube_apiserver import FakeKubeAPI
-from tests.test_mcp_harness import (
+from tests.mcp_harness import (
     CLIENT_NAME,
     TOOLS,
     McpSession,

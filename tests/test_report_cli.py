@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,16 +14,12 @@ from pathlib import Path
 import pytest
 
 from kubectl_prism.gather.snapshot_files import load_snapshot_path
+from tests.cli_helpers import EXE
+from tests.cli_helpers import run_exe as prism
 from tests.fakes.kube_apiserver import FakeKubeAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ["shop-outage", "payments-degraded", "healthy"]
-PRISM = str(Path(sys.executable).parent / "kubectl-prism")
-
-
-def prism(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    run = subprocess.run  # keyword arguments pass through (env, cwd)
-    return run([PRISM, *args], capture_output=True, text=True, timeout=120, **kwargs)  # type: ignore
 
 
 class _Tags(HTMLParser):
@@ -167,7 +162,7 @@ def test_ctrl_c_while_gathering_leaves_no_file(tmp_path: Path) -> None:
         kubeconfig = server.write_kubeconfig(tmp_path / "kubeconfig")
         out = tmp_path / "health.html"
         proc = subprocess.Popen(
-            [PRISM, "report", "-A", "--kubeconfig", str(kubeconfig), "--out", str(out)],
+            [str(EXE), "report", "-A", "--kubeconfig", str(kubeconfig), "--out", str(out)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from kubectl_prism.cli import main
+from tests.cli_helpers import run_main
 from tests.fakes.kube_apiserver import FakeKubeAPI
 from tests.scenarios import Scenario, load_scenario
 
@@ -47,11 +47,7 @@ def test_corpus_is_there() -> None:
     assert any(p.name.startswith("healthy-") for p in SCENARIOS)
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PRISM_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("PRISM_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-kubeconfig"))
+pytestmark = pytest.mark.usefixtures("cli_env")
 
 
 def _write_dump(scenario: Scenario, directory: Path) -> Path:
@@ -63,11 +59,9 @@ def _write_dump(scenario: Scenario, directory: Path) -> Path:
 
 
 def diagnose_json(capsys: pytest.CaptureFixture[str], *args: str | Path) -> dict[str, Any]:
-    with pytest.raises(SystemExit) as exited:
-        main(["diagnose", "-A", "-o", "json", *map(str, args)])
-    out = capsys.readouterr()
-    assert exited.value.code in (0, None), f"prism diagnose exited {exited.value.code}: {out.err.strip()}"
-    return json.loads(out.out)
+    code, out, err = run_main(capsys, "diagnose", "-A", "-o", "json", *args)
+    assert code == 0, f"prism diagnose exited {code}: {err.strip()}"
+    return json.loads(out)
 
 
 # --- expectations --------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from kubectl_prism.gather.dump_logs import MAX_LOG_BYTES, MAX_LOG_LINES
 from kubectl_prism.gather.snapshot_files import load_snapshot_path
 from kubectl_prism.kinds import BY_KIND
 from kubectl_prism.snapshot import LogKey, Snapshot
+from tests.cli_helpers import one_error_line, run_exe
 from tests.dumps import write_as_cluster_dump
 from tests.scenarios import load_scenario
 from tests.scenarios import write_as_cluster_dump as write_scenario_dump
@@ -366,11 +367,8 @@ def test_unreadable_file_is_an_access_error(tmp_path: Path) -> None:
 
 def test_cli_reports_a_broken_snapshot_in_one_line_with_exit_3(tmp_path: Path) -> None:
     bad = write(tmp_path / "shop/pods.json", '{"kind": "PodList", "items": [')
-    done = subprocess.run([str(Path(sys.executable).parent / "prism"), "diagnose", "-A", "--snapshot",
-                           str(tmp_path)], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 3
-    assert done.stderr.startswith("error: ") and str(bad) in done.stderr
-    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    line = one_error_line(run_exe("diagnose", "-A", "--snapshot", tmp_path, timeout=60), code=3)
+    assert str(bad) in line
 
 
 def test_json_only_snapshots_do_not_import_yaml(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from contextlib import AbstractContextManager, nullcontext
 
-from kubectl_prism.options import GlobalOptions
+from kubectl_prism.options import GlobalOptions, OutputFormat
+from kubectl_prism.printable import printable
 from kubectl_prism.render.console import Lines, print_lines
 
 
@@ -13,6 +14,8 @@ def write(content: str | Lines, g: GlobalOptions) -> None:
     if isinstance(content, Lines):
         print_lines(content, g.no_color)
         return
+    if g.output is OutputFormat.markdown:  # JSON and YAML escape control characters themselves
+        content = printable(content)
     sys.stdout.write(content)
     sys.stdout.flush()
 

@@ -76,7 +76,7 @@ def context(
         raise UsageError(f"-o {g.output.value} is not supported by context", hint="use -o text or -o json")
     from kubectl_prism.kinds import parse_target
 
-    parsed = parse_target(target) if target else None
+    parsed = parse_target(target) if target is not None else None  # "" is a malformed TARGET
     budget_tokens = _budget(budget)
     from kubectl_prism.ai_context import build_context
     from kubectl_prism.analyzers import run_analyzers

@@ -8,7 +8,7 @@ import typer
 
 from kubectl_prism.errors import FindingsAtOrAboveThreshold
 from kubectl_prism.findings import Severity
-from kubectl_prism.options import GlobalOptions, OutputFormat, with_global_options
+from kubectl_prism.options import AiFlag, AnonymizeFlag, GlobalOptions, OutputFormat, with_global_options
 
 if TYPE_CHECKING:
     from kubectl_prism.findings import Diagnosis, Finding
@@ -27,10 +27,8 @@ def diagnose(
         case_sensitive=False)] = None,
     list_rules: Annotated[bool, typer.Option(
         "--list-rules", help="List every rule: id, default severity and description.")] = False,
-    ai: Annotated[bool | None, typer.Option(
-        "--ai/--no-ai", help="Add an AI explanation (default: on when `ai enable` was run).")] = None,
-    anonymize: Annotated[bool, typer.Option(
-        "--anonymize", help="With AI: replace names, namespaces, IPs and hosts by placeholders.")] = False,
+    ai: AiFlag = None,
+    anonymize: AnonymizeFlag = False,
 ) -> None:
     """Find what is wrong, from rules: each finding with evidence and commands that fix it."""
     from kubectl_prism.commands import _ai
@@ -41,7 +39,7 @@ def diagnose(
         return
     from kubectl_prism.kinds import parse_target
 
-    parsed = parse_target(target) if target else None
+    parsed = parse_target(target) if target is not None else None  # "" is a malformed TARGET
     settings, ai_error = _ai.resolve(ai)
 
     from kubectl_prism.analyzers import run_analyzers

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -42,15 +40,6 @@ def format_for(out: Path, explicit: ReportFormat | None) -> ReportFormat:
     return fmt
 
 
-def _progress(step: str) -> AbstractContextManager[object]:
-    """A spinner on stderr for people; nothing when stderr is not a terminal (CI logs stay clean)."""
-    if not sys.stderr.isatty():
-        return nullcontext()
-    from rich.console import Console
-
-    return Console(stderr=True).status(step)
-
-
 @with_global_options
 def report(
     g: GlobalOptions,
@@ -65,13 +54,14 @@ def report(
     """Write a health report: scorecard, nodes, workloads, findings, capacity, restarts, events, gaps."""
     report_format = format_for(out, fmt)
     from kubectl_prism.analyzers import run_analyzers
+    from kubectl_prism.commands._output import progress
     from kubectl_prism.findings import Diagnosis, Scope
     from kubectl_prism.gather import gather_scope
     from kubectl_prism.report.model import build_report
 
-    with _progress("Gathering cluster state…"):
+    with progress("Gathering cluster state…", g):
         snapshot = gather_scope(g, None)
-    with _progress("Analyzing…"):
+    with progress("Analyzing…", g):
         findings = run_analyzers(snapshot)
         scope = Scope(snapshot.context, snapshot.namespace, None, snapshot.source)
         diagnosis = Diagnosis(scope, findings, list(snapshot.gaps))
@@ -92,14 +82,16 @@ def report(
 
 
 def render(health: HealthReport, report_format: ReportFormat, generated: str) -> str:
+    from kubectl_prism.printable import printable  # reports get `cat`: no escape sequences from logs
+
     if report_format is ReportFormat.md:
         from kubectl_prism.report.markdown import render_markdown
 
-        return render_markdown(health, generated)
+        return printable(render_markdown(health, generated))
     if report_format is ReportFormat.html:
         from kubectl_prism.report.html import render_html
 
-        return render_html(health, generated)
+        return printable(render_html(health, generated))
     doc = health.to_dict()
     doc["generated"] = generated
     return json.dumps(doc, indent=2) + "\n"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kubectl_prism.errors import ClusterAccessError
+from kubectl_prism.gather.kubeconfig_checks import server_url, shape_problem
 
 # Where Kubernetes mounts a pod's service account. A module constant so tests can point it elsewhere.
 SERVICEACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
@@ -58,8 +59,8 @@ def kubeconfig_paths(explicit: str | None) -> tuple[list[Path], str]:
     if explicit:
         path = Path(explicit).expanduser()
         if not path.is_file():
-            raise ClusterAccessError(f"kubeconfig {explicit} does not exist",
-                                     hint="check the --kubeconfig path")
+            problem = "is a directory, not a file" if path.is_dir() else "does not exist"
+            raise ClusterAccessError(f"kubeconfig {explicit} {problem}", hint="check the --kubeconfig path")
         return [path], str(path)
     env = os.environ.get("KUBECONFIG")
     if env:
@@ -90,13 +91,46 @@ def _read_yaml(path: Path) -> dict[str, Any] | None:
         return None  # an empty file is an empty config, as in kubectl
     if not isinstance(data, dict):
         raise ClusterAccessError(f"kubeconfig {path} is not a kubeconfig: expected a mapping at the top")
-    for key in ("clusters", "contexts", "users"):
-        entries = data.get(key)
-        if entries is None:
-            continue
-        if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get("name") for e in entries):
-            raise ClusterAccessError(f"kubeconfig {path} is malformed: every entry of `{key}` needs a name")
+    problem = shape_problem(data)
+    if problem:
+        raise ClusterAccessError(f"kubeconfig {path} is malformed: {problem}",
+                                 hint="fix the file or point --kubeconfig elsewhere")
     return data
+
+
+def _read_all(paths: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
+    return [(p, d) for p in paths if (d := _read_yaml(p)) is not None]
+
+
+def _current_context(docs: list[tuple[Path, dict[str, Any]]]) -> str | None:
+    return next((d["current-context"] for _, d in docs if d.get("current-context")), None)
+
+
+# --- listing ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KubeContext:
+    """One context by name and default namespace: no server or user (those can carry account ids)."""
+
+    name: str
+    namespace: str | None  # None only for the in-cluster context (its namespace is read on connect)
+
+
+def list_contexts(kubeconfig: str | None = None) -> tuple[list[KubeContext], str | None]:
+    """The contexts `--kubeconfig` / `KUBECONFIG` define, merged by kubectl's rules, and the current one.
+
+    Inside a pod without a kubeconfig: the in-cluster context. Raises ClusterAccessError for an
+    unreadable or malformed file, like `resolve_connection`; credentials are not loaded.
+    """
+    paths, _ = kubeconfig_paths(kubeconfig)
+    docs = _read_all(paths)
+    contexts = _merged_names(docs, "contexts")
+    if not contexts and not kubeconfig and _in_cluster_possible():
+        return [KubeContext(IN_CLUSTER_CONTEXT, None)], IN_CLUSTER_CONTEXT
+    rows = [KubeContext(name, (entry.get("context") or {}).get("namespace") or "default")
+            for name, entry in contexts.items()]
+    return rows, _current_context(docs)
 
 
 # --- resolving -------------------------------------------------------------------------------------
@@ -105,7 +139,7 @@ def _read_yaml(path: Path) -> dict[str, Any] | None:
 def resolve_connection(kubeconfig: str | None = None, context: str | None = None) -> ClusterConnection:
     """The connection for `--kubeconfig` / `--context`, following kubectl's rules (module docstring)."""
     paths, looked_at = kubeconfig_paths(kubeconfig)
-    docs = [(p, d) for p in paths if (d := _read_yaml(p)) is not None]
+    docs = _read_all(paths)
     if not docs or not any(d.get("contexts") or d.get("clusters") for _, d in docs):
         if not kubeconfig and _in_cluster_possible():
             return _in_cluster_connection()
@@ -115,7 +149,7 @@ def resolve_connection(kubeconfig: str | None = None, context: str | None = None
         raise ClusterAccessError(f"no kubeconfig found (looked at {looked_at})", hint=_NO_CONFIG_HINT)
 
     contexts = _merged_names(docs, "contexts")
-    name = context or next((d["current-context"] for _, d in docs if d.get("current-context")), None)
+    name = context or _current_context(docs)
     available = ", ".join(contexts) or "none"
     if not name:
         raise ClusterAccessError(
@@ -135,18 +169,20 @@ def resolve_connection(kubeconfig: str | None = None, context: str | None = None
             f'context "{name}" refers to cluster "{cluster_name}", which is not in the kubeconfig',
             hint="fix the context or add the cluster",
         )
-    if not (clusters[cluster_name].get("cluster") or {}).get("server"):
+    cluster = clusters[cluster_name].get("cluster") or {}
+    if not cluster.get("server"):
         raise ClusterAccessError(f'cluster "{cluster_name}" of context "{name}" has no server URL')
     user_name = ctx.get("user")
     if user_name and user_name not in _merged_names(docs, "users"):
         # kubectl goes on without credentials; the server will then answer 401 or 403.
         logging.getLogger(__name__).debug("user %s of context %s is not in the kubeconfig", user_name, name)
+    server = server_url(cluster["server"], cluster_name)
 
     cfg = _load_with_kubernetes(paths, docs, name, user_name)
     return ClusterConnection(
         context=name,
         namespace=ctx.get("namespace") or "default",
-        server=cfg.host,
+        server=server,
         verify=bool(cfg.verify_ssl),
         ca_file=cfg.ssl_ca_cert,
         cert_file=cfg.cert_file,
@@ -154,7 +190,7 @@ def resolve_connection(kubeconfig: str | None = None, context: str | None = None
         tls_server_name=cfg.tls_server_name,
         # Only the kubeconfig's proxy-url: the client's Configuration also copies HTTPS_PROXY, which
         # http.py applies itself with kubectl's rules (NO_PROXY, never for loopback).
-        proxy=(clusters[cluster_name].get("cluster") or {}).get("proxy-url"),
+        proxy=cluster.get("proxy-url"),
         auth_header=_auth_header_provider(cfg),
         sources=tuple(str(p) for p in paths),
     )
@@ -199,6 +235,12 @@ def _load_with_kubernetes(
     except ValueError as exc:  # bad base64 in *-data fields
         raise ClusterAccessError(
             f'cannot load credentials of context "{context}": invalid embedded data ({exc})',
+            hint="fix the kubeconfig entry",
+        ) from exc
+    except (TypeError, AttributeError, KeyError) as exc:  # a field of a shape the loader did not expect
+        raise ClusterAccessError(
+            f'cannot load credentials of context "{context}": a field of its user or cluster is malformed '
+            f"({exc.__class__.__name__}: {exc})",
             hint="fix the kubeconfig entry",
         ) from exc
     if errors.messages and not cfg.api_key and not cfg.cert_file:

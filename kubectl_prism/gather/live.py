@@ -93,9 +93,23 @@ class _Gatherer:
             if ns is None:
                 raise ClusterAccessError(f"{target} needs a namespace")  # gather_scope always gives one
             self._target(target, ns)
+        self._check_anything_read()
         out = sc.restrict(self.snap, target, ns, target_checked=True)
         out.source, out.context = "live", self.client.conn.context
         return out
+
+    def _check_anything_read(self) -> None:
+        """Not one list answered, and not because of RBAC (a 403 is a gap, DESIGN §3): the server failed
+        every request (5xx, 429) or is no Kubernetes API server (404s, HTML). Nothing to diagnose."""
+        gaps = [g for g in self.snap.gaps if g.resource != "metrics.k8s.io"]
+        if self.snap.objects or not gaps or any(g.reason == "forbidden" for g in gaps):
+            return
+        reasons = ", ".join(dict.fromkeys(g.reason for g in gaps))
+        conn = self.client.conn
+        raise ClusterAccessError(
+            f'no request to the API server at {conn.server} (context "{conn.context}") succeeded: {reasons}',
+            hint="check that the kubeconfig's server URL is a Kubernetes API server and that it is healthy",
+        )
 
     def _collection(self, ns: str | None, pod_nodes: bool = False) -> None:
         """A namespace (ns) or the whole cluster (None); `pod_nodes`: also the nodes its pods run on."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from kubectl_prism.printable import printable
 from kubectl_prism.snapshot import KubeObject, LogKey, meta, name_of, namespace_of
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -51,7 +52,12 @@ def slim(obj: KubeObject) -> KubeObject:
 
 
 def tail_log(text: str) -> str:
-    """What `tailLines=200&limitBytes=65536` gives: the last lines, then at most that many bytes."""
+    """What `tailLines=200&limitBytes=65536` gives: the last lines, then at most that many bytes.
+
+    Escape sequences and control characters go (`printable`): every log of a snapshot, live or
+    loaded, passes here, and its lines end up in evidence printed on terminals.
+    """
+    text = printable(text)
     lines = text.splitlines(keepends=True)
     if len(lines) > LOG_TAIL_LINES:
         text = "".join(lines[-LOG_TAIL_LINES:])

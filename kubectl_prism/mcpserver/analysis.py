@@ -74,7 +74,7 @@ def diagnose(tools: Tools, policy: Policy, target: str | None, namespace: str | 
 def explain(tools: Tools, policy: Policy, target: str, namespace: str | None,
             context: str | None) -> r.ToolReply:
     from kubectl_prism.analyzers import run_analyzers
-    from kubectl_prism.explain_model import build_explanation
+    from kubectl_prism.explain.model import build_explanation
 
     parsed = tools.target(target)
     if parsed is None:

@@ -69,26 +69,11 @@ def resolve_kind(text: str | None) -> KindInfo:
 
 
 def kubeconfig_contexts(kubeconfig: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """The kubeconfig's contexts (name, default namespace) and the current one; names only, no servers
-    or users (those can carry account ids). Inside a pod without a kubeconfig: the in-cluster context."""
-    # The loading rules are gather's; it has no public "list the contexts" yet, so its helpers are used.
-    from kubectl_prism.gather.kubeconfig import (
-        IN_CLUSTER_CONTEXT,
-        _in_cluster_possible,
-        _merged_names,
-        _read_yaml,
-        kubeconfig_paths,
-    )
+    """The kubeconfig's contexts as tool rows (name, default namespace) and the current one."""
+    from kubectl_prism.gather.kubeconfig import list_contexts
 
-    paths, _ = kubeconfig_paths(kubeconfig)
-    docs = [(p, d) for p in paths if (d := _read_yaml(p)) is not None]
-    contexts = _merged_names(docs, "contexts")
-    if not contexts and not kubeconfig and _in_cluster_possible():
-        return [{"name": IN_CLUSTER_CONTEXT, "namespace": None}], IN_CLUSTER_CONTEXT
-    current = next((d["current-context"] for _, d in docs if d.get("current-context")), None)
-    rows = [{"name": name, "namespace": (entry.get("context") or {}).get("namespace") or "default"}
-            for name, entry in contexts.items()]
-    return rows, current
+    contexts, current = list_contexts(kubeconfig)
+    return [{"name": c.name, "namespace": c.namespace} for c in contexts], current
 
 
 class Cluster:

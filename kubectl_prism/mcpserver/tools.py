@@ -29,6 +29,7 @@ from kubectl_prism.mcpserver.cluster import (
 from kubectl_prism.mcpserver.policy import Policy
 from kubectl_prism.redact import redact_object, redact_text
 from kubectl_prism.snapshot import KubeObject, meta, name_of, namespace_of
+from kubectl_prism.timeutil import event_time
 
 MAX_LIST = 500  # objects per list call: one API page; more is a sign the query should be narrower
 MAX_EVENTS = 100
@@ -188,7 +189,7 @@ class Tools:
             return _forbidden(ctx, "list", events_info, ns)
         except ApiError as err:
             return r.error_reply(f"cannot list events: {err.status} {err.message}")
-        items = sorted(page.get("items") or [], key=_event_time, reverse=True)
+        items = sorted(page.get("items") or [], key=event_time, reverse=True)
         rows = [event_row(e) | {"namespace": namespace_of(e)} for e in items]
         about = f"{info.kind.lower()}/{name or '*'}" if info else (f"*/{name}" if name else None)
         head = {"context": ctx, "namespace": ns, "object": about, "order": "newest first"}
@@ -272,11 +273,6 @@ def _forbidden(ctx: str, verb: str, info: KindInfo | None, ns: str | None, *, re
     if allowed:
         doc["allowedNamespaces"] = list(allowed)
     return r.json_reply(doc, r.FORBIDDEN)
-
-
-def _event_time(ev: KubeObject) -> str:
-    return str(ev.get("lastTimestamp") or ev.get("eventTime") or ev.get("firstTimestamp")
-               or meta(ev).get("creationTimestamp") or "")
 
 
 def _default_container(pod: KubeObject) -> str | None:

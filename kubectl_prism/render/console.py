@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from kubectl_prism.findings import ObjectRef, Severity
 from kubectl_prism.kinds import BY_KIND
+from kubectl_prism.printable import printable
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold red",
@@ -62,10 +63,11 @@ def use_color(no_color: bool, stream: IO[str] | None = None) -> bool:
 
 
 def print_lines(lines: Iterable[Line], no_color: bool, stream: IO[str] | None = None) -> None:
+    """Print lines; text from the cluster is made `printable` here, the last step before a terminal."""
     stream = stream if stream is not None else sys.stdout
     lines = list(lines)
     if not use_color(no_color, stream):
-        stream.write("".join(line.plain + "\n" for line in lines))
+        stream.write(printable("".join(line.plain + "\n" for line in lines)))
         stream.flush()
         return
     from rich.console import Console
@@ -74,7 +76,8 @@ def print_lines(lines: Iterable[Line], no_color: bool, stream: IO[str] | None = 
     console = Console(file=stream, force_terminal=True, soft_wrap=True, highlight=False, markup=False,
                       emoji=False)
     for line in lines:
-        console.print(Text.assemble(" " * line.indent, *line.segments))
+        segments = [(printable(text), style) for text, style in line.segments]
+        console.print(Text.assemble(" " * line.indent, *segments))
 
 
 def table_lines(headers: tuple[str, ...], rows: list[list[Segment]], indent: int = 0) -> Lines:

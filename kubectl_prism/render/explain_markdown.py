@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubectl_prism.explain_model import Explanation
+from kubectl_prism.explain.model import Explanation
 from kubectl_prism.findings import Diagnosis
 from kubectl_prism.render.console import ref_text, source_phrase
 from kubectl_prism.render.explain_text import humanize, scalar

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kubectl_prism.explain_model import Explanation
+from kubectl_prism.explain.model import Explanation
 from kubectl_prism.render.console import DIM, Lines, kind_name, ref_text, source_phrase, table_lines
 from kubectl_prism.render.text import ai_lines, finding_lines
 from kubectl_prism.render.utilization import COLUMNS, usage_rows, utilization_facts

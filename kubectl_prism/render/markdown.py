@@ -8,10 +8,17 @@ from kubectl_prism.findings import Diagnosis, Finding
 from kubectl_prism.render.console import counts_phrase, kind_name, ref_text, scope_phrase
 
 
-def cell(value: Any) -> str:
+def cell(value: Any, empty: str = "-") -> str:
     """A table cell: pipes escaped, newlines folded, never empty."""
     text = str(value if value is not None else "").replace("\\", "\\\\").replace("|", "\\|")
-    return " ".join(text.split()) or "-"
+    return " ".join(text.split()) or empty
+
+
+def table(headers: list[str], rows: list[list[Any]], empty: str = "-") -> list[str]:
+    """A whole table with a blank line after it."""
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(c, empty) for c in row) + " |" for row in rows]
+    return [*lines, ""]
 
 
 def code(value: str) -> str:

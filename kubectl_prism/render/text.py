@@ -36,7 +36,7 @@ def diagnosis_lines(diagnosis: Diagnosis, counts: dict[str, int] | None = None) 
     out.blank()
 
     if not diagnosis.findings:
-        out.add((_all_clear(scope, counts or {}, bool(diagnosis.gaps)), "bold green"))
+        out.add(_all_clear(scope, counts or {}, bool(diagnosis.gaps)))
     by_id = {(f.id, f.object): f for f in diagnosis.findings}
     for sev in SEVERITY_ORDER:
         group = [f for f in diagnosis.findings if f.severity is sev]
@@ -59,13 +59,16 @@ def diagnosis_lines(diagnosis: Diagnosis, counts: dict[str, int] | None = None) 
     return out
 
 
-def _all_clear(scope: dict[str, Any], counts: dict[str, int], has_gaps: bool) -> str:
+def _all_clear(scope: dict[str, Any], counts: dict[str, int], has_gaps: bool) -> tuple[str, str]:
+    """The line that stands where findings would, with its style."""
     checked = counts_phrase(counts, with_events=False, main_only=True)
     where = scope_phrase(scope)
+    if not checked and has_gaps:  # e.g. every list was forbidden: that is no all-clear
+        return f"Nothing could be checked in {where}: prism could not read it (see below).", "bold yellow"
     if not checked:
-        return f"No problems found in {where}: there were no objects to check."
+        return f"No problems found in {where}: there were no objects to check.", "bold green"
     seen = " among what prism could read" if has_gaps else ""
-    return f"No problems found in {where}{seen} ({checked} checked)."
+    return f"No problems found in {where}{seen} ({checked} checked).", "bold green"
 
 
 def finding_lines(out: Lines, f: Finding, by_id: dict[Any, Finding] | None = None) -> None:

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 from kubectl_prism.findings import Finding
 from kubectl_prism.quantity import format_bytes, format_cpu
+from kubectl_prism.render.markdown import table as markdown_table
 from kubectl_prism.report.model import HealthReport
 from kubectl_prism.resources import Resources
 
 SEVERITY_MARK = {"critical": "🔴 critical", "warning": "🟠 warning", "info": "🔵 info"}
 
 
-def cell(text: object) -> str:
-    """A table cell: pipes and newlines would break the row."""
-    return str(text).replace("|", "\\|").replace("\n", " ").strip() or "—"
-
-
 def table(headers: list[str], rows: list[list[object]]) -> list[str]:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return [*lines, ""]
+    return markdown_table(headers, rows, empty="—")
 
 
 def _res(r: Resources | None) -> str:

@@ -18,6 +18,7 @@ from kubectl_prism.resources import (
     pod_usage,
 )
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
+from kubectl_prism.timeutil import event_time
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 PRESSURE_CONDITIONS = ("MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable")
@@ -277,11 +278,6 @@ def _restarts(snapshot: Snapshot) -> list[RestartRow]:
     return rows[:TOP_RESTARTS]
 
 
-def _event_time(ev: KubeObject) -> str:
-    created = (ev.get("metadata") or {}).get("creationTimestamp")
-    return ev.get("lastTimestamp") or ev.get("eventTime") or created or ""
-
-
 def _warnings(snapshot: Snapshot) -> list[EventRow]:
     rows = []
     for ev in snapshot.of_kind("Event"):
@@ -295,7 +291,7 @@ def _warnings(snapshot: Snapshot) -> list[EventRow]:
                 ev.get("reason", ""),
                 (ev.get("message") or ev.get("note") or "").strip(),
                 int(ev.get("count") or 1),
-                _event_time(ev),
+                event_time(ev),
             )
         )
     rows.sort(key=lambda e: e.last_seen, reverse=True)

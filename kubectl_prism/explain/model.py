@@ -12,15 +12,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kubectl_prism.analyzers._util import owner_chain, top_owner_ref
-from kubectl_prism.describe import age_of, parse_time, secret_free_annotations
-from kubectl_prism.describe_kinds import pod_status_text, spec_highlights, status_summary
 from kubectl_prism.errors import ClusterAccessError, UsageError
-from kubectl_prism.explain_related import RelatedObject, owned_intermediates, pods_of, related_objects
-from kubectl_prism.explain_usage import utilization
+from kubectl_prism.explain.describe import secret_free_annotations
+from kubectl_prism.explain.kinds import pod_status_text, spec_highlights, status_summary
+from kubectl_prism.explain.related import RelatedObject, owned_intermediates, pods_of, related_objects
+from kubectl_prism.explain.usage import utilization
 from kubectl_prism.findings import Finding, ObjectRef, Scope
 from kubectl_prism.kinds import Target
 from kubectl_prism.resources import has_metrics
 from kubectl_prism.snapshot import Gap, KubeObject, Snapshot, meta, name_of, namespace_of
+from kubectl_prism.timeutil import age_of, event_time, parse_time
 
 MAX_EVENTS = 25
 MAX_PODS = 50
@@ -168,12 +169,6 @@ def _pod_row(snapshot: Snapshot, pod: KubeObject, now: datetime) -> dict[str, An
     }
 
 
-def _event_time(ev: KubeObject) -> str:
-    series = ev.get("series") or {}
-    return (ev.get("lastTimestamp") or series.get("lastObservedTime") or ev.get("eventTime")
-            or ev.get("firstTimestamp") or meta(ev).get("creationTimestamp") or "")
-
-
 def _events(snapshot: Snapshot, objects: list[KubeObject], now: datetime) -> list[dict[str, Any]]:
     # Objects or event references ({kind, name, namespace}) whose events to show.
     wanted = {(o.get("kind"), o.get("name") or name_of(o)) for o in objects}
@@ -184,7 +179,7 @@ def _events(snapshot: Snapshot, objects: list[KubeObject], now: datetime) -> lis
         if (ref.get("kind"), ref.get("name")) in wanted and \
                 (ref.get("namespace") or namespace_of(ev)) in namespaces:
             found.append(ev)
-    found.sort(key=_event_time)
+    found.sort(key=event_time)
     out = []
     for ev in found[-MAX_EVENTS:]:
         ref = ev.get("involvedObject") or ev.get("regarding") or {}
@@ -193,7 +188,7 @@ def _events(snapshot: Snapshot, objects: list[KubeObject], now: datetime) -> lis
             "object": f"{str(ref.get('kind', '')).lower()}/{ref.get('name')}",
             "message": (ev.get("message") or ev.get("note") or "").strip(),
             "count": int(ev.get("count") or (ev.get("series") or {}).get("count") or 1),
-            "lastSeen": _event_time(ev) or None, "age": age_of(_event_time(ev), now),
+            "lastSeen": event_time(ev) or None, "age": age_of(event_time(ev), now),
         })
     return out
 

@@ -16,9 +16,9 @@ from typing import Any
 import yaml
 
 from kubectl_prism.settings import dump_toml
+from tests.cli_helpers import EXE
 from tests.fakes.kube_apiserver import FakeKubeAPI
 
-EXE = Path(sys.executable).parent / "kubectl-prism"
 CLIENT_NAME = "prism-tests"
 TOOLS = {"list_contexts", "list_namespaces", "list_resources", "get_resource", "events", "logs", "diagnose",
          "explain", "health_summary"}

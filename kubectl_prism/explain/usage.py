@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubectl_prism.describe import dig, pod_spec
+from kubectl_prism.explain.describe import dig, pod_spec
 from kubectl_prism.quantity import format_bytes, format_cpu, parse_quantity
 from kubectl_prism.resources import Resources, has_metrics, is_active, node_allocatable, pod_resources
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kubectl_prism.describe import age_of, dig, pod_spec, pod_spec_highlights
+from kubectl_prism.explain.describe import dig, pod_spec, pod_spec_highlights
 from kubectl_prism.snapshot import KubeObject
+from kubectl_prism.timeutil import age_of
 
 
 def _drop_empty(d: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ Secrets are described by type and key names only; values are never read.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from kubectl_prism.snapshot import KubeObject, meta
@@ -50,44 +49,6 @@ def pod_template_labels(obj: KubeObject) -> dict[str, str]:
     if not path:
         return {}
     return dig(obj, *path[:-1], "metadata", "labels") or {}
-
-
-# --- time ----------------------------------------------------------------------------------------
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-
-
-def human_age(seconds: float | None) -> str | None:
-    """kubectl's short durations: 45s, 4m30s, 25m, 5h12m, 3d4h, 120d."""
-    if seconds is None:
-        return None
-    s = max(0, int(seconds))
-    if s < 120:
-        return f"{s}s"
-    m, h, d = s // 60, s // 3600, s // 86400
-    if m < 10:
-        return f"{m}m{s % 60}s" if s % 60 else f"{m}m"
-    if h < 3:
-        return f"{m}m"
-    if h < 8:
-        return f"{h}h{m % 60}m" if m % 60 else f"{h}h"
-    if d < 2:
-        return f"{h}h"
-    if d < 8:
-        return f"{d}d{h % 24}h" if h % 24 else f"{d}d"
-    return f"{d}d"
-
-
-def age_of(value: Any, now: datetime) -> str | None:
-    stamp = parse_time(value)
-    return human_age((now - stamp).total_seconds()) if stamp else None
 
 
 # --- containers ----------------------------------------------------------------------------------
