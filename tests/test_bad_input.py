@@ -142,7 +142,10 @@ def test_403_on_every_list_is_gaps_not_an_all_clear(tmp_path: Path, fake_kube: A
     api = fake_kube(SHOP, tokens=[{"token": "nothing", "user": "nobody", "rules": []}])
     path = api.write_kubeconfig(tmp_path / "nothing", token="nothing", namespace="shop")
     text = run_exe("diagnose", "--kubeconfig", path, "--no-color")
-    assert text.returncode == 0 and text.stderr == ""  # a 403 is a gap, not a failure (DESIGN §3)
+    # The gaps are still printed, but nothing readable at all must not pass a CI gate: exit 3.
+    line = one_error_line(text, code=3)
+    assert "could not read anything in namespace shop: every request was forbidden" in line
+    assert "kubectl auth can-i --list -n shop" in line
     assert "Nothing could be checked in namespace shop: prism could not read it" in text.stdout
     assert "No problems found" not in text.stdout
     assert "could not read pods in shop: forbidden" in text.stdout

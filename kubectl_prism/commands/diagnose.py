@@ -44,7 +44,7 @@ def diagnose(
 
     from kubectl_prism.analyzers import run_analyzers
     from kubectl_prism.findings import Diagnosis, Scope
-    from kubectl_prism.gather import gather_scope
+    from kubectl_prism.gather import check_something_was_readable, gather_scope
 
     with progress("Gathering cluster state…", g):
         snapshot = gather_scope(g, parsed)
@@ -61,6 +61,7 @@ def diagnose(
         diagnosis.ai, ai_error = _ai.streamed(diagnosis, snapshot, settings, anonymize, g)
     if ai_error is not None:
         raise ai_error
+    check_something_was_readable(snapshot)
     check_fail_on(diagnosis.findings, fail_on)
 
 

@@ -56,7 +56,7 @@ def report(
     from kubectl_prism.analyzers import run_analyzers
     from kubectl_prism.commands._output import progress
     from kubectl_prism.findings import Diagnosis, Scope
-    from kubectl_prism.gather import gather_scope
+    from kubectl_prism.gather import check_something_was_readable, gather_scope
     from kubectl_prism.report.model import build_report
 
     with progress("Gathering cluster state…", g):
@@ -77,6 +77,7 @@ def report(
     typer.echo(
         f"wrote {out} ({counts['critical']} critical, {counts['warning']} warning, {counts['info']} info)"
     )
+    check_something_was_readable(snapshot)
     if diagnosis.fails(fail_on):
         raise FindingsAtOrAboveThreshold(f"findings at or above {fail_on.value} (see {out})")
 

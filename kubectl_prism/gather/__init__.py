@@ -16,7 +16,7 @@ from kubectl_prism.kinds import Target
 from kubectl_prism.options import GlobalOptions
 from kubectl_prism.snapshot import Snapshot
 
-__all__ = ["gather_scope", "paused_gc", "resolve_namespace"]
+__all__ = ["check_something_was_readable", "gather_scope", "paused_gc", "resolve_namespace"]
 
 # From this many objects on, a gathered snapshot is frozen out of the cyclic garbage collector.
 FREEZE_FROM_OBJECTS = 1_000
@@ -108,3 +108,20 @@ def _from_snapshot(g: GlobalOptions, target: Target | None) -> Snapshot:
     snapshot = restrict(loaded, target, namespace, source_label=f" in snapshot {g.snapshot}")
     snapshot.source, snapshot.context, snapshot.target = "snapshot", loaded.context, target
     return snapshot
+
+
+def check_something_was_readable(snapshot: Snapshot) -> None:
+    """Exit 3 (after the output) when RBAC let prism read nothing at all in the scope.
+
+    One forbidden resource type is a gap and the rest goes on (DESIGN §3); but when every read was
+    refused, "no findings" would read as an all-clear to a CI gate, so it is an access error instead.
+    """
+    from kubectl_prism.errors import ClusterAccessError
+
+    if any(snapshot.objects.values()) or not any(g.reason == "forbidden" for g in snapshot.gaps):
+        return
+    where = f"namespace {snapshot.namespace}" if snapshot.namespace else "the cluster"
+    can_i = f"kubectl auth can-i --list -n {snapshot.namespace}" if snapshot.namespace else \
+        "kubectl auth can-i --list"
+    raise ClusterAccessError(f"could not read anything in {where}: every request was forbidden",
+                             hint=f"see what your credentials allow with `{can_i}`")
