@@ -333,7 +333,8 @@ def _link_dependency(
             original = (finding.severity, finding.message)
             finding.caused_by = cause
             finding.severity = Severity.WARNING
-            finding.message += f" {why} ({cause['rule']}); fix that first."
+            end = "" if finding.message.rstrip().endswith((".", "!", "?")) else "."
+            finding.message = f"{finding.message.rstrip()}{end} {why} ({cause['rule']}); fix that first."
             return original
     return None
 
