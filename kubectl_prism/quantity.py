@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 _SUFFIX = {
@@ -25,13 +26,19 @@ _SUFFIX = {
 _QUANTITY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
 
 
-def parse_quantity(value: str | int | float | None) -> float | None:
+def parse_quantity(value: object) -> float | None:
     """The quantity as a plain number (CPU in cores, memory in bytes); None when absent or invalid."""
     if value is None:
         return None
     if isinstance(value, int | float):
         return float(value)
-    match = _QUANTITY.match(str(value).strip())
+    return _parse_text(str(value))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_text(value: str) -> float | None:
+    # Cached: a cluster uses a handful of distinct quantities, read once per pod and resource.
+    match = _QUANTITY.match(value.strip())
     if not match:
         return None
     return float(match.group(1)) * _SUFFIX[match.group(2) or ""]

@@ -18,6 +18,7 @@ from kubectl_prism.errors import PrismError
 from kubectl_prism.kinds import BY_KIND, KindInfo, Target, parse_target, resolve_kind
 from kubectl_prism.options import GlobalOptions
 from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of, namespace_of
+from kubectl_prism.timeutil import event_time
 
 MAX_RESULT_CHARS = 12_000  # about 3,000 tokens: one result may not crowd out the rest of the loop
 MAX_ROWS = 200
@@ -293,7 +294,7 @@ class AskTools:
             events = scope.of_kind("Event", ns)
         if args.get("warnings_only"):
             events = [e for e in events if e.get("type") == "Warning"]
-        events = sorted(events, key=_event_time, reverse=True)
+        events = sorted(events, key=event_time, reverse=True)
         rows = [event_row(e) for e in events[:MAX_EVENTS]]
         return ("success" if rows else "no_data"), {"count": len(events), "events": rows}
 
@@ -352,7 +353,7 @@ class AskTools:
         obj = snapshot.get(target.kind, ns, target.name)
         if obj is None:
             return "no_data", f"{target} not found" + (f" in {ns}" if ns else "")
-        events = sorted(snapshot.events_for(target.kind, ns, target.name), key=_event_time, reverse=True)
+        events = sorted(snapshot.events_for(target.kind, ns, target.name), key=event_time, reverse=True)
         return "success", {
             "object": f"{target}",
             "status": status_line(obj),
@@ -416,15 +417,6 @@ def _parse_selector(text: Any) -> dict[str, str]:
     return out
 
 
-def _event_time(ev: KubeObject) -> str:
-    return str(
-        ev.get("lastTimestamp")
-        or ev.get("eventTime")
-        or ev.get("firstTimestamp")
-        or meta(ev).get("creationTimestamp")
-        or ""
-    )
-
 
 def event_row(ev: KubeObject) -> dict[str, Any]:
     ref = ev.get("involvedObject") or ev.get("regarding") or {}
@@ -433,7 +425,7 @@ def event_row(ev: KubeObject) -> dict[str, Any]:
         "reason": ev.get("reason"),
         "object": f"{str(ref.get('kind', '')).lower()}/{ref.get('name', '')}",
         "count": ev.get("count") or (ev.get("series") or {}).get("count") or 1,
-        "last": _event_time(ev),
+        "last": event_time(ev),
         "message": ev.get("message") or ev.get("note"),
     }
 

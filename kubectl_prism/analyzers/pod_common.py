@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,6 +10,7 @@ from typing import Any
 from kubectl_prism.analyzers.pod_evidence import EventIndex
 from kubectl_prism.analyzers.pod_status import PodProblem
 from kubectl_prism.findings import ObjectRef
+from kubectl_prism.quantity import parse_quantity
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
 
 # Owners whose pod template `kubectl set ...` can change in place (a Job's template is immutable).
@@ -124,43 +123,6 @@ def container_status(pod: KubeObject, name: str | None) -> dict[str, Any]:
 
 
 # --- quantities --------------------------------------------------------------------------------------
-
-_SUFFIX = {
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-    "Pi": 2**50,
-    "Ei": 2**60,
-    "n": 1e-9,
-    "u": 1e-6,
-    "m": 1e-3,
-    "k": 1e3,
-    "K": 1e3,
-    "M": 1e6,
-    "G": 1e9,
-    "T": 1e12,
-    "P": 1e15,
-    "E": 1e18,
-}
-_QUANTITY = re.compile(r"^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)([a-zA-Z]*)$")
-
-
-def parse_quantity(value: Any) -> float | None:
-    """A Kubernetes quantity ("128Mi", "500m", "1.5", 2) as a number of base units."""
-    if isinstance(value, (int, float)):
-        return float(value)
-    return _parse_quantity_text(str(value or ""))
-
-
-@functools.lru_cache(maxsize=1024)
-def _parse_quantity_text(value: str) -> float | None:
-    # Cached: a cluster uses a handful of distinct quantities, read once per pod and resource.
-    m = _QUANTITY.match(value.strip())
-    if not m or (m.group(2) and m.group(2) not in _SUFFIX):
-        return None
-    return float(m.group(1)) * (_SUFFIX[m.group(2)] if m.group(2) else 1)
-
 
 def format_memory(num_bytes: float) -> str:
     """Bytes as the shortest exact-ish binary quantity: 268435456 -> "256Mi", rounded up to a Mi."""

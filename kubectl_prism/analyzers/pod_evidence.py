@@ -10,10 +10,11 @@ import re
 import weakref
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from kubectl_prism.snapshot import KubeObject, Snapshot, namespace_of
+from kubectl_prism.timeutil import parse_time
 
 # --- per-snapshot memo ------------------------------------------------------------------------------
 
@@ -33,16 +34,6 @@ def memo(snapshot: Snapshot, key: Any, compute: Callable[[], Any]) -> Any:
 
 
 # --- time --------------------------------------------------------------------------------------------
-
-
-def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 _CONDITION_STAMPS = ("lastTransitionTime", "lastHeartbeatTime", "lastUpdateTime", "lastProbeTime")
