@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import Any
 
-from kubectl_prism.ai.config import AISettings
 from kubectl_prism.ai.providers.base import (
     Completion,
     Message,
     OnText,
+    SDKClientHolder,
     ToolCall,
     ToolSpec,
     is_sdk_error,
@@ -19,26 +18,9 @@ from kubectl_prism.ai.providers.base import (
 )
 
 
-class AnthropicProvider:
+class AnthropicProvider(SDKClientHolder):
     name = "anthropic"
     key_env_var = "ANTHROPIC_API_KEY"
-
-    def __init__(self, settings: AISettings) -> None:
-        assert settings.api_key is not None
-        self.model = settings.model
-        self._settings = settings
-        self._client: Any = None
-        self._client_lock = threading.Lock()  # prewarm may build the client in a background thread
-
-    def warm(self) -> None:
-        """Import the SDK and build the client now (called by `prewarm` off the main thread)."""
-        self._sdk_client()
-
-    def _sdk_client(self) -> Any:
-        with self._client_lock:
-            if self._client is None:
-                self._client = self._build_client()
-            return self._client
 
     def _build_client(self) -> Any:
         import anthropic

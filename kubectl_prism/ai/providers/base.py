@@ -11,12 +11,16 @@ and tool content. The only plain text allowed in is our own `Instruction` consta
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from kubectl_prism.errors import AIError
 from kubectl_prism.redact import Redacted
+
+if TYPE_CHECKING:
+    from kubectl_prism.ai.config import AISettings
 
 Role = Literal["system", "user", "assistant", "tool"]
 OnText = Callable[[str], None]
@@ -128,6 +132,35 @@ class Provider(Protocol):
         on_text: OnText | None = None,
         tool_choice: str | None = None,  # None/"auto", "none", or the name of a tool to force
     ) -> Completion: ...
+
+
+class SDKClientHolder:
+    """The part every SDK-backed provider shares: settings, and one lazily built SDK client.
+
+    `prewarm` may build the client in a background thread while the cluster is read, hence the lock.
+    Subclasses implement `_build_client` (the SDK import lives there) and `complete`.
+    """
+
+    def __init__(self, settings: AISettings) -> None:
+        if settings.api_key is None:
+            raise ValueError("a provider needs a resolved API key")
+        self.model = settings.model
+        self._settings = settings
+        self._client: Any = None
+        self._client_lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Import the SDK and build the client now (called by `prewarm` off the main thread)."""
+        self._sdk_client()
+
+    def _sdk_client(self) -> Any:
+        with self._client_lock:
+            if self._client is None:
+                self._client = self._build_client()
+            return self._client
+
+    def _build_client(self) -> Any:
+        raise NotImplementedError
 
 
 def parse_arguments(raw: str | dict[str, Any] | None) -> dict[str, Any]:

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +18,7 @@ from kubectl_prism.ai.providers.base import (
     Completion,
     Message,
     OnText,
+    SDKClientHolder,
     ToolCall,
     ToolSpec,
     is_sdk_error,
@@ -29,25 +29,11 @@ from kubectl_prism.ai.providers.base import (
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 
 
-class OpenAIProvider:
+class OpenAIProvider(SDKClientHolder):
     def __init__(self, settings: AISettings) -> None:
-        assert settings.api_key is not None
+        super().__init__(settings)
         self.name = settings.provider
-        self.model = settings.model
         self.key_env_var = settings.key_env_var
-        self._settings = settings
-        self._client: Any = None
-        self._client_lock = threading.Lock()  # prewarm may build the client in a background thread
-
-    def warm(self) -> None:
-        """Import the SDK and build the client now (called by `prewarm` off the main thread)."""
-        self._sdk_client()
-
-    def _sdk_client(self) -> Any:
-        with self._client_lock:
-            if self._client is None:
-                self._client = self._build_client()
-            return self._client
 
     def _build_client(self) -> Any:
         import openai
