@@ -172,6 +172,13 @@ def test_needs_nodes_only_for_node_trouble() -> None:
     terminating = pod("d")
     terminating["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
     assert needs_nodes([terminating])
+    # on a node that went NotReady: containers still say ready, the node controller says not
+    stranded = pod("e", statuses=[{"name": "app", "ready": True, "restartCount": 0,
+                                   "state": {"running": {"startedAt": "2026-01-01T00:00:00Z"}}}])
+    stranded["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
+    assert needs_nodes([stranded])
+    stranded["status"]["containerStatuses"][0]["ready"] = False  # an app failing its readiness probe
+    assert not needs_nodes([stranded])
 
 
 def test_log_plan_reads_failing_containers_once_per_owner_and_is_capped() -> None:

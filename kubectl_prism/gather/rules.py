@@ -71,7 +71,8 @@ def tail_log(text: str) -> str:
 
 
 def needs_nodes(pods: Iterable[KubeObject]) -> bool:
-    """Nodes matter when a pod waits for scheduling, was evicted, is stuck terminating, or was lost."""
+    """Nodes matter when a pod waits for scheduling, was evicted, is stuck terminating, was lost, or
+    sits on a node that stopped reporting."""
     for pod in pods:
         status = pod.get("status") or {}
         phase = status.get("phase")
@@ -81,7 +82,18 @@ def needs_nodes(pods: Iterable[KubeObject]) -> bool:
             return True
         if phase in (None, "Pending") and not (pod.get("spec") or {}).get("nodeName"):
             return True
+        if phase == "Running" and _marked_unready_by_node_controller(status):
+            return True
     return False
+
+
+def _marked_unready_by_node_controller(status: dict[str, Any]) -> bool:
+    """Ready=False while every container still says ready: the kubelet went silent and the node
+    controller marked the pod unready. Its node is the story, not its containers."""
+    containers = status.get("containerStatuses") or []
+    ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+    return bool(ready and ready.get("status") == "False" and containers
+                and all(c.get("ready") for c in containers))
 
 
 def pod_nodes(pods: Iterable[KubeObject]) -> set[str]:
