@@ -1,0 +1,127 @@
+"""Run the real CLI in a subprocess under a time and memory limit, for hostile-input tests.
+
+One helper for every hostile test (STYLE: make hostile tests as easy to write as happy ones):
+`run_limited(args, seconds=10, rss_mb=300)` returns the exit code, stdout, stderr, wall time and peak
+RSS of the child. A child that runs past its time or grows past its memory limit is killed (with its
+whole process group), so a regression fails the test instead of eating the machine; the result says
+which limit it hit.
+
+Peak RSS comes from wait4's rusage of that one child (the kernel's own high-water mark), not from
+polling; polling is used only as the guard that kills a runaway child early. Output goes to temporary
+files rather than pipes so a child that writes a lot cannot block while we wait for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+BIN = Path(sys.executable).parent
+EXE = BIN / "kubectl-prism"
+
+
+@dataclass(frozen=True)
+class Limited:
+    """What a bounded run did."""
+
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_rss_mb: float
+    timed_out: bool  # killed at the time limit
+    over_memory: bool  # killed at the memory limit
+
+    def within(self, seconds: float, rss_mb: float) -> bool:
+        return not self.timed_out and not self.over_memory and self.seconds <= seconds \
+            and self.peak_rss_mb <= rss_mb
+
+    def describe(self) -> str:
+        """For assertion messages: everything needed to see why a run failed its bounds."""
+        state = "timed out" if self.timed_out else "over memory" if self.over_memory else "exited"
+        return (f"{state} code={self.code} {self.seconds:.2f}s {self.peak_rss_mb:.0f}MB "
+                f"stderr={self.stderr[-600:]!r} stdout={self.stdout[-300:]!r}")
+
+
+def _tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            total += p.memory_info().rss
+    return total
+
+
+def run_limited(
+    args: Sequence[str | Path],
+    *,
+    seconds: float = 10,
+    rss_mb: float = 300,
+    exe: Sequence[str | Path] | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: str | Path | None = None,
+    stdin: str | None = None,
+) -> Limited:
+    """`kubectl-prism ARGS` (or `exe ARGS`) bounded by `seconds` of wall time and `rss_mb` of memory.
+
+    The child is killed at twice the limits (so a result just over a limit is still measured and the
+    test's own assertion reports it); `Limited.within(seconds, rss_mb)` is the check tests make.
+    """
+    command = [str(a) for a in (exe or [EXE])] + [str(a) for a in args]
+    run_env = dict(os.environ if env is None else env)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.TemporaryFile() as inp:
+        if stdin is not None:
+            inp.write(stdin.encode())
+            inp.seek(0)
+        started = time.monotonic()
+        child = subprocess.Popen(command, stdout=out, stderr=err, stdin=inp if stdin is not None
+                                 else subprocess.DEVNULL, env=run_env, cwd=cwd, start_new_session=True)
+        killed: dict[str, bool] = {"time": False, "memory": False}
+        done = threading.Event()
+
+        def guard() -> None:
+            watched = psutil.Process(child.pid)
+            while not done.wait(0.02):
+                over_time = time.monotonic() - started > 2 * seconds
+                over_memory = _tree_rss(watched) > 2 * rss_mb * 1024 * 1024
+                if over_time or over_memory:
+                    killed["time" if over_time else "memory"] = True
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(child.pid, signal.SIGKILL)
+                    return
+
+        watcher = threading.Thread(target=guard, daemon=True)
+        watcher.start()
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.monotonic() - started
+        done.set()
+        watcher.join()
+        child.returncode = os.waitstatus_to_exitcode(status)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGKILL)  # anything the child left running in its session
+        out.seek(0)
+        err.seek(0)
+        return Limited(
+            code=child.returncode,
+            stdout=out.read().decode(errors="replace"),
+            stderr=err.read().decode(errors="replace"),
+            seconds=elapsed,
+            peak_rss_mb=usage.ru_maxrss / 1024,
+            timed_out=killed["time"],
+            over_memory=killed["memory"],
+        )
