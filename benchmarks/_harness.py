@@ -199,16 +199,21 @@ findings = run_analyzers(snapshot)
 diagnosis = Diagnosis(Scope(snapshot.context, snapshot.namespace, None, snapshot.source), findings,
                       list(snapshot.gaps))
 t.append(time.perf_counter())
+from kubectl_prism.redact.output import clear_for_output
 if mode == "diagnose":
-    from kubectl_prism.render.structured import render_structured
+    from kubectl_prism.render.structured import structured_output
     t.append(time.perf_counter())
-    text = render_structured(diagnosis.to_dict(), "json")
+    cleared = clear_for_output(diagnosis)
+    t.append(time.perf_counter())
+    text = structured_output(cleared, "json").content
 else:
     from kubectl_prism.commands.report import ReportFormat, render
     from kubectl_prism.report.model import build_report
     health = build_report(snapshot, diagnosis)
     t.append(time.perf_counter())
-    text = render(health, ReportFormat(mode), "2026-01-01 00:00 UTC")
+    cleared = clear_for_output(health)
+    t.append(time.perf_counter())
+    text = render(cleared, ReportFormat(mode), "2026-01-01 00:00 UTC").content
 t.append(time.perf_counter())
 if mode == "diagnose":
     sys.stdout.write(text)
@@ -217,7 +222,7 @@ else:
     from kubectl_prism.files import atomic_write
     atomic_write(out, text)
 t.append(time.perf_counter())
-steps = ("import cli", "import commands", "gather", "analyze", "build report", "render", "write")
+steps = ("import cli", "import commands", "gather", "analyze", "build report", "redact", "render", "write")
 phases = {name: t[i + 1] - t[i] for i, name in enumerate(steps)}
 with open(phases_file, "w") as f:
     json.dump({"phases": phases, "wall_start": wall_start, "wall_end": time.time()}, f)

@@ -126,5 +126,8 @@ def _fail(line: str, code: int, verbose: bool) -> None:
         import traceback
 
         traceback.print_exc()
-    print(f"error: {line}", file=sys.stderr)
+    # Error lines echo names, server messages and file contents: they are redacted like every output.
+    from kubectl_prism.redact.output import clear_error_line
+
+    print(f"error: {clear_error_line(line)}", file=sys.stderr)
     sys.exit(code)

@@ -1,8 +1,8 @@
 """The global flags of DESIGN §2, defined once and added to every command that talks to a cluster.
 
 kubectl passes no flags through to a plugin, so prism parses `--kubeconfig`, `--context`, `-n`, `-A`,
-`--snapshot`, `-o`, `--no-color` and `-v` itself. They are accepted anywhere after the command name,
-as kubectl users type them (`kubectl prism diagnose pod/x -n shop -o json`).
+`--snapshot`, `-o`, `--no-color`, `-v` and `--show-secrets` itself. They are accepted anywhere after
+the command name, as kubectl users type them (`kubectl prism diagnose pod/x -n shop -o json`).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class GlobalOptions:
     output: OutputFormat = OutputFormat.text
     no_color: bool = False
     verbose: bool = False
+    show_secrets: bool = False
 
 
 _GLOBAL_PARAMS = [
@@ -80,6 +81,14 @@ _GLOBAL_PARAMS = [
         "verbose", inspect.Parameter.KEYWORD_ONLY, default=False,
         annotation=Annotated[bool, typer.Option(
             "--verbose", "-v", help="Show tracebacks and debug details on errors.",
+            rich_help_panel="Global flags")],
+    ),
+    inspect.Parameter(
+        "show_secrets", inspect.Parameter.KEYWORD_ONLY, default=False,
+        annotation=Annotated[bool, typer.Option(
+            "--show-secrets",
+            help="Print secret values as they are in the cluster, for this run only (the output says so "
+            "first). AI requests and MCP answers stay redacted.",
             rich_help_panel="Global flags")],
     ),
 ]

@@ -74,6 +74,11 @@ SEEDED: dict[str, str] = {
     "registry-password": "3JryfZOWxYUW4W7lVvDbltCEYwLO",
     "api-token": "Jx9VOdnaTPuVDHgDO0PEdoT0WOI0K2XYLCGH80Bz",
     "private-key": _KEY_BODY[64:128],  # one line of the PEM body: any part of the key is a leak
+    # The held-out dump of issue 11: an event, a container argument and an annotation that prism's own
+    # outputs (report, explain) printed raw.
+    "vault-token": "hvs.CAESIJ2qK8fLr0xW4vTn7YbZ1mQe9uHs3GdPa6cVo5NkRj0GGh4KHGh2cy5XcDJ0UnN1b2x0Z3pNVlBkT2Fr",
+    "redis-password": "Rd5-pX9qTz2LmW7c",
+    "deploy-token": "dt7Hq2mZx9LpW4vR8tYn3KcB",
 }
 SEEDED_SECRETS: list[str] = list(SEEDED.values())
 
@@ -146,7 +151,13 @@ def _containers() -> list[dict[str, Any]]:
         {
             "name": "api",
             "image": "registry.shop.example.com/shop/api:2.14.0",
-            "args": ["--github-token", s["github-token"], f"--sendgrid-key={s['sendgrid-api-key']}"],
+            "args": [
+                "--github-token",
+                s["github-token"],
+                f"--sendgrid-key={s['sendgrid-api-key']}",
+                "--redis",
+                f"redis://:{s['redis-password']}@redis-master.shop.svc:6379/0",
+            ],
             "env": [
                 {"name": "DATABASE_URL", "value": f"postgres://app:{s['db-password']}@db:5432/shop"},
                 {"name": "AWS_ACCESS_KEY_ID", "value": s["aws-access-key"]},
@@ -381,6 +392,7 @@ def _objects() -> list[dict[str, Any]]:
                     "deployment.kubernetes.io/revision": "4",
                     "kubectl.kubernetes.io/last-applied-configuration": last_applied_deploy,
                     "shop.io/slack-token": s["slack-token"],
+                    "ci.acme.io/deploy-token": s["deploy-token"],
                 },
             ),
             "spec": {
@@ -539,6 +551,12 @@ def _objects() -> list[dict[str, Any]]:
             "NotifyFailed",
             f"webhook notify failed: invalid x-api-key {s['anthropic-api-key']}",
             1,
+        ),
+        _event(
+            "api-6f7c9d8b5-x2x7k.1805",
+            "Failed",
+            f"Error: failed to reach vault with token {s['vault-token']}",
+            4,
         ),
     ]
 

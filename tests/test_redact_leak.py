@@ -58,3 +58,37 @@ def test_every_form_of_a_secret_is_found(kind: str) -> None:
 def test_clean_text_passes() -> None:
     assert_no_leak("[REDACTED:jwt] and ordinary text, sha256:" + "ab" * 32)
     assert find_leaks(b"") == []
+
+
+def test_scenario_plants_the_held_out_dump_secrets_of_issue_11() -> None:
+    """The leaks the issue found in prism's own outputs: an event (reports), a redis URL in container
+    args and a deploy-token annotation (explain)."""
+    sc = load_scenario(SCENARIO_PATH)
+    deploy = next(o for o in sc.objects_of("Deployment") if o["metadata"]["name"] == "api")
+    assert deploy["metadata"]["annotations"]["ci.acme.io/deploy-token"] == SEEDED["deploy-token"]
+    args = deploy["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert any(SEEDED["redis-password"] in a and a.startswith("redis://:") for a in args)
+    messages = [e["message"] for e in sc.objects_of("Event")]
+    assert f"Error: failed to reach vault with token {SEEDED['vault-token']}" in messages
+
+
+def test_corpus_scenario_plants_every_sample_in_its_place() -> None:
+    from tests.corpus.secret_samples import PLACES, SAMPLES
+    from tests.leak_corpus import (
+        LOG_NAMESPACES,
+        LOGS_PER_NAMESPACE,
+        SEEDED_SAMPLES,
+        SURFACING,
+        corpus_scenario,
+    )
+
+    sc = corpus_scenario()
+    planted = json.dumps(sc["objects"]) + json.dumps(sc["logs"])
+    assert len(SEEDED_SAMPLES) == len(SAMPLES)
+    assert [k for k, v in SEEDED_SAMPLES.items() if not find_leaks(planted, {k: v})] == []
+    assert {s.place for s in SAMPLES} == set(PLACES)
+    assert set(SURFACING) < set(SEEDED_SAMPLES) and len(SURFACING) >= 100
+    pods_per_ns: dict[str, int] = {}
+    for log in sc["logs"]:
+        pods_per_ns[log["namespace"]] = pods_per_ns.get(log["namespace"], 0) + (not log["previous"])
+    assert sorted(pods_per_ns) == LOG_NAMESPACES and max(pods_per_ns.values()) <= LOGS_PER_NAMESPACE

@@ -9,8 +9,13 @@ import pytest
 
 from kubectl_prism.commands.report import ReportFormat, render
 from kubectl_prism.findings import Diagnosis, Finding, ObjectRef, Remediation, Scope, Severity
-from kubectl_prism.report.model import build_report
+from kubectl_prism.redact.output import clear_for_output
+from kubectl_prism.report.model import HealthReport, build_report
 from kubectl_prism.snapshot import Gap, Snapshot
+
+
+def _render(health: HealthReport, fmt: ReportFormat, generated: str) -> str:
+    return render(clear_for_output(health), fmt, generated).content
 
 
 def node(name: str, ready: bool = True, cpu: str = "4", memory: str = "8Gi", **extra: object) -> dict:
@@ -181,7 +186,7 @@ class _Collector(HTMLParser):
 
 
 def test_html_is_self_contained_and_charts_match_the_data(cluster: tuple[Snapshot, Diagnosis]) -> None:
-    html = render(build_report(*cluster), ReportFormat.html, "2026-11-28 03:00 UTC")
+    html = _render(build_report(*cluster), ReportFormat.html, "2026-11-28 03:00 UTC")
     parser = _Collector()
     parser.feed(html)
     tags = [t for t, _ in parser.tags]
@@ -200,7 +205,7 @@ def test_html_is_self_contained_and_charts_match_the_data(cluster: tuple[Snapsho
 
 
 def test_markdown_tables_and_details(cluster: tuple[Snapshot, Diagnosis]) -> None:
-    md = render(build_report(*cluster), ReportFormat.md, "2026-11-28 03:00 UTC")
+    md = _render(build_report(*cluster), ReportFormat.md, "2026-11-28 03:00 UTC")
     assert md.startswith("# Kubernetes health report")
     for heading in (
         "## Scorecard",
@@ -220,7 +225,7 @@ def test_markdown_tables_and_details(cluster: tuple[Snapshot, Diagnosis]) -> Non
 
 
 def test_json_is_the_diagnosis_document_plus_report(cluster: tuple[Snapshot, Diagnosis]) -> None:
-    doc = json.loads(render(build_report(*cluster), ReportFormat.json, "now"))
+    doc = json.loads(_render(build_report(*cluster), ReportFormat.json, "now"))
     assert doc["apiVersion"] == "prism/v1" and doc["kind"] == "HealthReport"
     assert doc["summary"] == {"critical": 1, "warning": 1, "info": 0}
     assert doc["report"]["scorecard"]["nodes"] == {"ready": 1, "total": 2}

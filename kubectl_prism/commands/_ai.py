@@ -59,15 +59,22 @@ def streamed(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings, ano
              g: GlobalOptions, purpose: str = "diagnose") -> tuple[dict[str, Any] | None, AIError | None]:
     """For text: the prose streams below the rule findings as it arrives, then the structured steps."""
     from kubectl_prism.commands._output import write
+    from kubectl_prism.redact.output import clear_for_output
     from kubectl_prism.render.console import Lines
     from kubectl_prism.render.text import ai_header_lines, ai_lines
 
-    write(ai_header_lines(settings.describe()), g)
+    # The answer was written from the redacted payload, and AI output is always redacted, whatever
+    # --show-secrets says (DESIGN §6): these parts are cleared without it.
+    write(clear_for_output(settings.describe()).render(ai_header_lines), g)
     try:
         answer = ai_block(diagnosis, snapshot, settings, anonymize, stream=True, purpose=purpose)
     except AIError as err:
         return None, err
-    out = Lines()
-    ai_lines(out, answer, streamed=True)
-    write(out, g)
+
+    def steps(cleared: dict[str, Any]) -> Lines:
+        out = Lines()
+        ai_lines(out, cleared, streamed=True)
+        return out
+
+    write(clear_for_output(answer).render(steps), g)
     return answer, None

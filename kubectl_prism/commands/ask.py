@@ -94,14 +94,20 @@ def ask(
             writer.close()
     answer = restore(result.text) if restore else result.text
     doc = _answer_doc(question, answer, result, provider.name, provider.model, DISCLAIMER)
-    if g.output is OutputFormat.text:
-        _print_footer(doc, result)
-    elif g.output is OutputFormat.markdown:
-        typer.echo(_markdown(doc))
-    else:
-        from kubectl_prism.render.structured import render_structured
+    from kubectl_prism.commands._output import write
+    from kubectl_prism.redact.output import clear_for_output
 
-        typer.echo(render_structured(doc, g.output.value), nl=False)
+    # The answer comes from the redacted payload and AI output is always redacted (DESIGN §6), so
+    # --show-secrets does not apply to it.
+    cleared = clear_for_output(doc)
+    if g.output is OutputFormat.text:
+        write(cleared.render(lambda d: _footer(d, result)), g)
+    elif g.output is OutputFormat.markdown:
+        write(cleared.render(lambda d: _markdown(d) + "\n"), g)
+    else:
+        from kubectl_prism.render.structured import structured_output
+
+        write(structured_output(cleared, g.output.value), g)
 
 
 def _scope_doc(scope: Snapshot) -> dict[str, Any]:
@@ -136,7 +142,7 @@ def _answer_doc(
     }
 
 
-def _print_footer(doc: dict[str, Any], result: LoopResult) -> None:
+def _footer(doc: dict[str, Any], result: LoopResult) -> str:
     out = ["", doc["disclaimer"]]
     if result.stopped:
         why = "step budget" if result.stopped == "max_steps" else "token budget"
@@ -151,7 +157,7 @@ def _print_footer(doc: dict[str, Any], result: LoopResult) -> None:
         f"{doc['provider']} {doc['model']}: {tokens['input']} input + {tokens['output']} output tokens "
         f"in {tokens['requests']} requests"
     )
-    typer.echo("\n".join(out))
+    return "\n".join(out) + "\n"
 
 
 def _markdown(doc: dict[str, Any]) -> str:
@@ -165,26 +171,25 @@ def _markdown(doc: dict[str, Any]) -> str:
 def _print_rule_based(g: GlobalOptions) -> None:
     """AI is off: still show what the rules see in this scope, then let the AIError exit 4."""
     from kubectl_prism.analyzers import run_analyzers
+    from kubectl_prism.commands._output import clear, echo, write
     from kubectl_prism.findings import Diagnosis, Scope
     from kubectl_prism.gather import gather_scope
 
     try:
         snapshot = gather_scope(g, None)
     except PrismError as err:
-        print(f"warning: no rule-based diagnosis either: {err.line()}", file=sys.stderr)
+        echo(f"warning: no rule-based diagnosis either: {err.line()}", err=True)
         return
     scope = Scope(snapshot.context, snapshot.namespace, None, snapshot.source)
     diagnosis = Diagnosis(scope, run_analyzers(snapshot), list(snapshot.gaps))
+    cleared = clear(diagnosis, g)
     if g.output in (OutputFormat.json, OutputFormat.yaml):
-        from kubectl_prism.render.structured import render_structured
+        from kubectl_prism.render.structured import structured_output
 
-        typer.echo(render_structured(diagnosis.to_dict(), g.output.value), nl=False)
+        write(structured_output(cleared, g.output.value), g)
         return
-    from kubectl_prism.render.console import print_lines
     from kubectl_prism.render.text import diagnosis_lines
 
-    print_lines(diagnosis_lines(diagnosis, snapshot.counts()), g.no_color)
-    print(
-        "\n`ask` needs AI to answer questions; above is the rule-based diagnosis of the scope.",
-        file=sys.stderr,
-    )
+    counts = snapshot.counts()
+    write(cleared.render(lambda d: diagnosis_lines(d, counts)), g)
+    echo("\n`ask` needs AI to answer questions; above is the rule-based diagnosis of the scope.", err=True)

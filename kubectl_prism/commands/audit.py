@@ -67,14 +67,28 @@ def audit(
     if g.output not in (OutputFormat.text, OutputFormat.json):
         raise UsageError(f"-o {g.output.value} is not supported by audit", hint="use -o text or -o json")
     result = log.read(since=log.parse_since(since) if since else None)
+    from kubectl_prism.commands._output import clear, echo, write
+
+    # Records are redacted when written; they are cleared again for display, as every output is (a
+    # log from an older version, or edited by hand, may hold anything).
+    cleared = clear(result.records, g)
     if g.output is OutputFormat.json:
-        for rec in result.records:  # JSON lines, as stored: one record per line for jq and friends
-            typer.echo(json.dumps(rec, ensure_ascii=False, separators=(",", ":")))
+        write(cleared.render(lambda records: json_lines(records, cleared.banner)), g)
     elif result.records:
-        typer.echo(table(result.records))
+        write(cleared.render(lambda records: table(records) + "\n"), g)
     else:
         when = f" since {since}" if since else ""
-        typer.echo(f"No audit records{when} in {result.path}.", err=True)
+        echo(f"No audit records{when} in {result.path}.", err=True)
     if result.skipped:
-        typer.echo(f"warning: skipped {result.skipped} unreadable line{'s' if result.skipped != 1 else ''} "
-                   f"in {result.path}", err=True)
+        echo(f"warning: skipped {result.skipped} unreadable line{'s' if result.skipped != 1 else ''} "
+             f"in {result.path}", err=True)
+
+
+def json_lines(records: list[dict[str, Any]], banner: str | None) -> str:
+    """JSON lines, as stored: one record per line for jq and friends; an unredacted display starts with
+    a line of its own that says so."""
+    from kubectl_prism.redact.output import BANNER_FIELD
+
+    head = [{BANNER_FIELD: banner}] if banner else []
+    return "".join(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n"
+                   for rec in [*head, *records])

@@ -74,6 +74,9 @@ def context(
     """Print exactly the redacted context AI would receive, with counts of what was redacted."""
     if g.output not in (OutputFormat.text, OutputFormat.json):
         raise UsageError(f"-o {g.output.value} is not supported by context", hint="use -o text or -o json")
+    if g.show_secrets:
+        raise UsageError("--show-secrets does not apply to context: it prints the AI payload, which is "
+                         "always redacted", hint="use `explain TARGET --show-secrets` to see raw values")
     from kubectl_prism.kinds import parse_target
 
     parsed = parse_target(target) if target is not None else None  # "" is a malformed TARGET
@@ -85,10 +88,14 @@ def context(
     snapshot = gather_scope(g, parsed)
     findings = run_analyzers(snapshot)
     ctx = build_context(snapshot, findings, anonymize=anonymize, budget_tokens=budget_tokens)
+    from kubectl_prism.commands._output import echo, write
+    from kubectl_prism.redact.output import clear_for_output, payload_output
+
     if g.output is OutputFormat.json:
-        typer.echo(json.dumps(ctx.to_dict(), indent=2, ensure_ascii=False))
+        write(clear_for_output(ctx.to_dict()).render(
+            lambda doc: json.dumps(doc, indent=2, ensure_ascii=False) + "\n"), g)
         return
     # Byte for byte what would be sent (the payload ends with a newline): `> file` and its SHA-256
     # match the audit record of a real request.
-    typer.echo(ctx.payload.text, nl=not ctx.payload.text.endswith("\n"))
-    typer.echo("\n".join(summary_lines(ctx)), err=True)
+    write(payload_output(ctx.payload, newline=True), g)
+    echo("\n".join(summary_lines(ctx)), err=True)

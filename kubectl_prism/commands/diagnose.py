@@ -12,6 +12,7 @@ from kubectl_prism.options import AiFlag, AnonymizeFlag, GlobalOptions, OutputFo
 
 if TYPE_CHECKING:
     from kubectl_prism.findings import Diagnosis, Finding
+    from kubectl_prism.redact.output import Output
     from kubectl_prism.render.console import Lines
 
 TARGET_HELP = "KIND/NAME to diagnose (pod/x, deploy/x, sts/x, svc/x, ...). Default: the namespace (or -A)."
@@ -75,37 +76,42 @@ def check_fail_on(findings: list[Finding], fail_on: Severity | None) -> None:
             f"{count} finding{'s' if count != 1 else ''} at or above --fail-on {fail_on.value}")
 
 
-def render_diagnosis(diagnosis: Diagnosis, g: GlobalOptions, counts: dict[str, int]) -> str | Lines:
-    """The document for `-o json|yaml|markdown`, or text lines for people."""
-    if g.output in (OutputFormat.json, OutputFormat.yaml):
-        from kubectl_prism.render.structured import render_structured
+def render_diagnosis(diagnosis: Diagnosis, g: GlobalOptions, counts: dict[str, int]) -> Output[str | Lines]:
+    """The document for `-o json|yaml|markdown`, or text lines for people: from the cleared diagnosis."""
+    from kubectl_prism.commands._output import clear
 
-        return render_structured(diagnosis.to_dict(), g.output.value)
+    cleared = clear(diagnosis, g)
+    if g.output in (OutputFormat.json, OutputFormat.yaml):
+        from kubectl_prism.render.structured import structured_output
+
+        return structured_output(cleared, g.output.value)
     if g.output is OutputFormat.markdown:
         from kubectl_prism.render.markdown import diagnosis_markdown
 
-        return diagnosis_markdown(diagnosis, counts)
+        return cleared.render(lambda d: diagnosis_markdown(d, counts))
     from kubectl_prism.render.text import diagnosis_lines
 
-    return diagnosis_lines(diagnosis, counts)
+    return cleared.render(lambda d: diagnosis_lines(d, counts))
 
 
 def _print_rules(g: GlobalOptions) -> None:
     from kubectl_prism.analyzers import registered
     from kubectl_prism.commands._output import write
+    from kubectl_prism.redact.output import clear_for_output
 
     rules = [{"id": r.id, "severity": r.severity.value, "description": r.description, "analyzer": spec.name}
              for spec in registered() for r in spec.rules]
     rules.sort(key=lambda r: r["id"])
+    cleared = clear_for_output(rules)  # prism's own words, nothing from a cluster: never "unredacted"
     if g.output in (OutputFormat.json, OutputFormat.yaml):
-        from kubectl_prism.render.structured import render_structured
+        from kubectl_prism.render.structured import structured_output
 
-        write(render_structured(rules, g.output.value), g)
+        write(structured_output(cleared, g.output.value), g)
     elif g.output is OutputFormat.markdown:
         from kubectl_prism.render.markdown import rules_markdown
 
-        write(rules_markdown(rules), g)
+        write(cleared.render(rules_markdown), g)
     else:
         from kubectl_prism.render.text import rules_lines
 
-        write(rules_lines(rules), g)
+        write(cleared.render(rules_lines), g)

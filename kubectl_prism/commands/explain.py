@@ -11,6 +11,7 @@ from kubectl_prism.options import AiFlag, AnonymizeFlag, GlobalOptions, OutputFo
 
 if TYPE_CHECKING:
     from kubectl_prism.explain.model import Explanation
+    from kubectl_prism.redact.output import Output
     from kubectl_prism.render.console import Lines
 
 TARGET_HELP = "KIND/NAME to explain (pod/x, deploy/x, svc/x, pvc/x, node/x, ...)."
@@ -60,15 +61,18 @@ def explain(
         raise ai_error
 
 
-def render_explanation(explanation: Explanation, g: GlobalOptions) -> str | Lines:
-    if g.output in (OutputFormat.json, OutputFormat.yaml):
-        from kubectl_prism.render.structured import render_structured
+def render_explanation(explanation: Explanation, g: GlobalOptions) -> Output[str | Lines]:
+    from kubectl_prism.commands._output import clear
 
-        return render_structured(explanation.to_dict(), g.output.value)
+    cleared = clear(explanation, g)
+    if g.output in (OutputFormat.json, OutputFormat.yaml):
+        from kubectl_prism.render.structured import structured_output
+
+        return structured_output(cleared, g.output.value)
     if g.output is OutputFormat.markdown:
         from kubectl_prism.render.explain_markdown import explanation_markdown
 
-        return explanation_markdown(explanation)
+        return cleared.render(explanation_markdown)
     from kubectl_prism.render.explain_text import explanation_lines
 
-    return explanation_lines(explanation)
+    return cleared.render(explanation_lines)

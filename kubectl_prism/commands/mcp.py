@@ -56,6 +56,8 @@ def serve(
     if g.snapshot is not None:
         raise UsageError("mcp serve reads the live cluster; --snapshot is not supported",
                          hint="use `kubectl prism diagnose --snapshot PATH` for saved files")
+    if g.show_secrets:
+        raise UsageError("--show-secrets does not apply to the MCP server: its answers are always redacted")
     policy = load_policy()
     if not policy.enabled:
         # Exit 2 (usage): the server is switched off by configuration the user controls, like a flag

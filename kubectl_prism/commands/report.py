@@ -16,6 +16,7 @@ from kubectl_prism.options import GlobalOptions, with_global_options
 
 if TYPE_CHECKING:
     from kubectl_prism.findings import Diagnosis
+    from kubectl_prism.redact.output import Cleared, Output
     from kubectl_prism.report.model import HealthReport
     from kubectl_prism.snapshot import Snapshot
 
@@ -69,33 +70,42 @@ def report(
     health.ai_summary = _ai_summary(ai, diagnosis, snapshot)
 
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    text = render(health, report_format, generated)
-    from kubectl_prism.files import atomic_write
+    from kubectl_prism.commands._output import clear, echo, write_file
 
-    atomic_write(out, text)
+    write_file(out, render(clear(health, g), report_format, generated))
     counts = diagnosis.summary()
-    typer.echo(
-        f"wrote {out} ({counts['critical']} critical, {counts['warning']} warning, {counts['info']} info)"
-    )
+    unredacted = " UNREDACTED (--show-secrets)" if g.show_secrets else ""
+    echo(f"wrote{unredacted} {out} ({counts['critical']} critical, {counts['warning']} warning, "
+         f"{counts['info']} info)")
     check_something_was_readable(snapshot)
     if diagnosis.fails(fail_on):
         raise FindingsAtOrAboveThreshold(f"findings at or above {fail_on.value} (see {out})")
 
 
-def render(health: HealthReport, report_format: ReportFormat, generated: str) -> str:
+def render(cleared: Cleared[HealthReport], report_format: ReportFormat, generated: str) -> Output[str]:
+    """The report file's text, drawn from the cleared report; an unredacted one says so first."""
     from kubectl_prism.printable import printable  # reports get `cat`: no escape sequences from logs
 
+    banner = cleared.banner
     if report_format is ReportFormat.md:
+        from kubectl_prism.commands._output import markdown_banner
         from kubectl_prism.report.markdown import render_markdown
 
-        return printable(render_markdown(health, generated))
+        head = markdown_banner() if banner else ""
+        return cleared.render(lambda health: head + printable(render_markdown(health, generated)))
     if report_format is ReportFormat.html:
         from kubectl_prism.report.html import render_html
 
-        return printable(render_html(health, generated))
-    doc = health.to_dict()
-    doc["generated"] = generated
-    return json.dumps(doc, indent=2) + "\n"
+        return cleared.render(lambda health: printable(render_html(health, generated, banner=banner)))
+
+    def as_json(health: HealthReport) -> str:
+        from kubectl_prism.render.structured import with_banner
+
+        doc = health.to_dict()
+        doc["generated"] = generated
+        return json.dumps(with_banner(doc, banner), indent=2) + "\n"
+
+    return cleared.render(as_json)
 
 
 def _ai_summary(explicit: bool | None, diagnosis: Diagnosis, snapshot: Snapshot) -> dict | None:

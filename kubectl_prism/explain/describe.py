@@ -171,10 +171,7 @@ def _toleration(t: dict[str, Any]) -> str:
 
 
 def secret_free_annotations(obj: KubeObject) -> dict[str, str]:
-    out = {}
-    for key, value in (meta(obj).get("annotations") or {}).items():
-        if key in _HIDDEN_ANNOTATIONS:
-            continue
-        text = str(value)
-        out[key] = text if len(text) <= 120 else text[:117] + "..."
-    return out
+    """Annotations but those that embed whole objects. Values stay whole: they are cut for display
+    after redaction, never before (a secret cut in half no longer matches its pattern)."""
+    return {key: str(value) for key, value in (meta(obj).get("annotations") or {}).items()
+            if key not in _HIDDEN_ANNOTATIONS}

@@ -1,7 +1,8 @@
 """The redaction pipeline: the only door out of the process (DESIGN §6).
 
-Everything bound for an AI provider or an MCP client is built from `Redacted` values, which only this
-package can make:
+Everything bound for an AI provider or an MCP client is built from `Redacted` values, and everything
+prism prints or writes from `Cleared` models and their `Output` (`redact/output.py`: the same pipeline
+over a whole result model, unless `--show-secrets`), which only this package can make:
 
 - `redact_text(text)`: free-text detectors (keys, tokens, certificates, passwords, ...) replace each
   secret with a typed placeholder such as `[REDACTED:jwt]` and count it per type.

@@ -53,8 +53,9 @@ _PEM = re.compile(
 )
 # base64("-----BEGIN ") starts with "LS0tLS1CRUdJTi"; kubeconfig and Secret data carry PEM this way.
 _PEM_B64 = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/=]*")
-# No boundary before `eyJ` on purpose: a JWT glued to something (`Bearer%20eyJ...`) still goes.
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*")
+# No boundary before `eyJ` on purpose: a JWT glued to something (`Bearer%20eyJ...`) still goes. The
+# signature is optional: a token cut short (a log line shortened for display) is still a token.
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{6,}\.eyJ[A-Za-z0-9_-]{6,}(?:\.[A-Za-z0-9_-]*)?")
 _SLACK_WEBHOOK = re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}")
 
 

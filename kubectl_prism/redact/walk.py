@@ -4,8 +4,13 @@ value under a key that names a secret (`password`, `apiKey`, ...) is replaced wh
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+from dataclasses import fields, is_dataclass
+from datetime import date, datetime
+from enum import Enum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from kubectl_prism.redact.detectors import placeholder, scrub
@@ -96,6 +101,68 @@ class _Walker:
 
 def scrub_value(value: Any, *, anonymizer: Anonymizer | None = None) -> tuple[Any, dict[str, int]]:
     walker = _Walker(anonymizer)
+    clean = walker.value(value)
+    return clean, add_counts(*walker.counts)
+
+
+class _ModelWalker(_Walker):
+    """The walker for result models (what prism prints): dataclasses are copied with every field
+    walked (the field name is the key), enums, numbers and datetimes pass unchanged, and a dict that
+    is a whole Kubernetes object gets the structural rules first, as in the AI payload."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self._seen: dict[str, str] = {}  # names and namespaces repeat: scrub each string once
+
+    def text(self, value: str) -> str:
+        clean = self._seen.get(value)
+        if clean is None:
+            before = len(self.counts)
+            clean = super().text(value)
+            if len(self.counts) == before:  # only clean strings are remembered: counts stay exact
+                self._seen[value] = clean
+        return clean
+
+    def value(self, value: Any) -> Any:
+        if type(value) is str:
+            return self.text(value)
+        if isinstance(value, Enum | int | float | datetime | date) or value is None:
+            return value  # prism's own vocabulary, or a number (a count under `password` is a count)
+        if isinstance(value, dict):
+            if isinstance(value.get("metadata"), dict) and "kind" in value:
+                from kubectl_prism.redact.structural import strip_object
+
+                value, counts = strip_object(value)
+                self.counts.append(counts)
+            return {self._key(key): self.keyed(str(key), item) for key, item in value.items()}
+        if is_dataclass(value) and not isinstance(value, type):
+            clone = copy.copy(value)
+            for name in _field_names(type(value)):
+                # frozen dataclasses too: the clone is fresh, nobody holds it yet
+                object.__setattr__(clone, name, self.keyed(name, getattr(value, name)))
+            return clone
+        return super().value(value)
+
+    def _key(self, key: Any) -> Any:
+        return self.text(key) if isinstance(key, str) and not isinstance(key, Enum) else key
+
+    def keyed(self, key: str, item: Any) -> Any:
+        """`item` stored under `key`: a string under a key that names a secret goes whatever it is."""
+        kind = _secret_scalar(key, item) if isinstance(item, str) and not isinstance(item, Enum) else None
+        if kind is None:
+            return self.value(item)
+        self.counts.append({kind: 1})
+        return placeholder(kind)
+
+
+@lru_cache(maxsize=256)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def scrub_model(value: Any) -> tuple[Any, dict[str, int]]:
+    """A copy of a result model (dataclasses, dicts, lists, strings) with every string redacted."""
+    walker = _ModelWalker()
     clean = walker.value(value)
     return clean, add_counts(*walker.counts)
 

@@ -7,7 +7,7 @@ from typing import Any
 from kubectl_prism.explain.model import Explanation
 from kubectl_prism.findings import Diagnosis
 from kubectl_prism.render.console import ref_text, source_phrase
-from kubectl_prism.render.explain_text import humanize, scalar
+from kubectl_prism.render.explain_text import humanize, scalar, shorten
 from kubectl_prism.render.markdown import cell, code, findings_markdown, text_block
 from kubectl_prism.render.utilization import COLUMNS, usage_rows, utilization_facts
 
@@ -57,7 +57,7 @@ def explanation_markdown(ex: Explanation) -> str:
     out = [f"# {obj['kind']} `{obj['name']}`{where}", "",
            f"_{source_phrase(scope)}, as of {d['asOf']}_", ""]
     summary = {"age": obj.get("age"), "created": obj.get("created"), "labels": obj.get("labels"),
-               "annotations": obj.get("annotations"),
+               "annotations": shorten(obj.get("annotations")),
                "ownedBy": " <- ".join(ref_text(o) for o in d["ownerChain"]) or None}
     out += [*_bullets(summary), ""]
     if d["spec"]:

@@ -11,6 +11,14 @@ from kubectl_prism.render.text import ai_lines, finding_lines
 from kubectl_prism.render.utilization import COLUMNS, usage_rows, utilization_facts
 
 INLINE_LIMIT = 100
+ANNOTATION_LIMIT = 120  # a long annotation (a whole JSON config) is cut for people, whole in -o json
+
+
+def shorten(values: dict[str, str] | None, limit: int = ANNOTATION_LIMIT) -> dict[str, str] | None:
+    """Each value cut to `limit` characters (the model is redacted already: cutting comes after)."""
+    if not values:
+        return values
+    return {k: v if len(v) <= limit else v[:limit - 3] + "..." for k, v in values.items()}
 
 
 def humanize(key: str) -> str:
@@ -90,7 +98,7 @@ def explanation_lines(ex: Explanation) -> Lines:
     out.add((f"{obj['kind']} {obj['name']}{where}", "bold"), (f" ({source_phrase(scope)}{as_of})", DIM))
     value_lines(out, "age", f"{obj['age']} (created {obj['created']})" if obj.get("age") else None, 2)
     value_lines(out, "labels", obj.get("labels"), 2)
-    value_lines(out, "annotations", obj.get("annotations"), 2)
+    value_lines(out, "annotations", shorten(obj.get("annotations")), 2)
     if obj.get("deleting"):
         value_lines(out, "deleting since", obj["deleting"], 2)
     if ex.owner_chain:

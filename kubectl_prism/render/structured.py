@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kubectl_prism.redact.output import Cleared, Output
 
 
 def to_json(doc: Any) -> str:
@@ -29,3 +32,24 @@ def to_yaml(doc: Any) -> str:
 def render_structured(doc: Any, fmt: str) -> str:
     """`fmt` is "json" or "yaml"."""
     return to_yaml(doc) if fmt == "yaml" else to_json(doc)
+
+
+def with_banner(doc: Any, banner: str | None) -> Any:
+    """An unredacted document says so in its first field (`unredacted: ...`), before apiVersion."""
+    if banner is None:
+        return doc
+    from kubectl_prism.redact.output import BANNER_FIELD
+
+    if isinstance(doc, dict):
+        return {BANNER_FIELD: banner, **doc}
+    return {BANNER_FIELD: banner, "items": doc}
+
+
+def structured_output(cleared: Cleared[Any], fmt: str) -> Output[str]:
+    """`-o json|yaml` of a cleared model: its `to_dict()` document (or the value itself, when plain)."""
+
+    def render(model: Any) -> str:
+        doc = model.to_dict() if hasattr(model, "to_dict") else model
+        return render_structured(with_banner(doc, cleared.banner), fmt)
+
+    return cleared.render(render)

@@ -34,6 +34,8 @@ th { background: #f6f8fa; }
 .finding.critical { border-left-color: var(--crit); } .finding.warning { border-left-color: var(--warn); }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; }
 pre { background: #f6f8fa; padding: .5rem; border-radius: 6px; white-space: pre-wrap; word-break: break-all; }
+.unredacted { background: var(--crit); color: #fff; font-weight: 600; padding: .6rem 1rem;
+              border-radius: 6px; }
 .ai { border: 1px dashed var(--info); border-radius: 8px; padding: .8rem 1rem; background: #f5f9ff; }
 figure { margin: .5rem 0 1rem; } figcaption { font-weight: 600; font-size: 13px; color: var(--muted); }
 svg.chart { max-width: 680px; display: block; }
@@ -141,7 +143,8 @@ def _charts(report: HealthReport) -> dict[str, str]:
     return charts
 
 
-def render_html(report: HealthReport, generated: str) -> str:
+def render_html(report: HealthReport, generated: str, banner: str | None = None) -> str:
+    """The report page; `banner` (an unredacted report) is the title's start and the first thing shown."""
     scope = report.diagnosis.scope
     card = report.scorecard()
     summary, w = card["findings"], card["workloads"]
@@ -151,8 +154,10 @@ def render_html(report: HealthReport, generated: str) -> str:
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Kubernetes health report — {escape(scope.context or where)}</title>",
+        f"<title>{'UNREDACTED — ' if banner else ''}Kubernetes health report — "
+        f"{escape(scope.context or where)}</title>",
         f"<style>{CSS}</style></head><body>",
+        *([f'<p class="unredacted" role="alert">{escape(banner)}</p>'] if banner else []),
         "<h1>Kubernetes health report</h1>",
         f'<p class="scope">context <code>{escape(scope.context or "—")}</code> · {escape(where)} · '
         f"source {escape(scope.source)} · generated {escape(generated)}</p>",

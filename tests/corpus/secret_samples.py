@@ -314,6 +314,8 @@ def catalogue(g: Gen) -> list[tuple[str, Callable[[], str], list[Template]]]:
             ("X-Vault-Token: {s}", "log", _types("vault-token", "auth-header")),
             ("VAULT_TOKEN={s}", "command", _types("vault-token")),
             ("vault: permission denied for token {s}", "event", _types("vault-token")),
+            # issue 11: the held-out dump's event that reached every report format raw
+            ("Error: failed to reach vault with token {s}", "event", _types("vault-token")),
         ]),
         ("docker-auth", lambda: base64.b64encode(f"robot$ci:{g.s(B62, 32)}".encode()).decode(), [
             ('{{"auths":{{"registry.shop.io":{{"auth":"{s}"}}}}}}', "configmap",
@@ -342,6 +344,8 @@ def catalogue(g: Gen) -> list[tuple[str, Callable[[], str], list[Template]]]:
             ("sqlalchemy.exc.OperationalError: (psycopg2) connection to postgresql+psycopg2://app:{s}@pg:5432/"
              "app failed", "log", _types("url-password")),
             ("ftp://backup:{s}@ftp.shop.internal/nightly", "command", _types("url-password")),
+            # issue 11: a container argument `explain` printed raw
+            ("--redis redis://:{s}@redis-master.shop.svc:6379/0", "command", _types("url-password")),
         ]),
         ("password-kv", g.password, [
             ("DB_PASSWORD={s}", "command", any_pwd),
@@ -378,6 +382,8 @@ def catalogue(g: Gen) -> list[tuple[str, Callable[[], str], list[Template]]]:
             ('{{"access_token":"{s}","token_type":"Bearer","expires_in":3599}}', "log",
              _types("token", "high-entropy")),
             ("vault_token={s}", "annotation", _types("token", "high-entropy")),
+            # issue 11: an annotation `explain` printed raw
+            ("ci.acme.io/deploy-token={s}", "annotation", _types("token", "high-entropy")),
         ]),
         ("bootstrap-token", lambda: g.s(string.ascii_lowercase + string.digits, 6) + "."
          + g.s(string.ascii_lowercase + string.digits, 16), [
