@@ -714,7 +714,8 @@ def test_one_finding_per_owner_and_cause() -> None:
     assert [a.name for a in finding.affected] == ["api-5d8f7-a", "api-5d8f7-b", "api-5d8f7-c"]
     assert finding.title.startswith("Deployment api: 3/3 pods in CrashLoopBackOff")
     assert "log: FATAL: config file /etc/api.yaml: no such file or directory" in finding.evidence
-    assert "kubectl -n shop logs api-5d8f7-a -c api --previous" in [r.command for r in finding.remediation]
+    commands = [r.command for r in finding.remediation]
+    assert "kubectl -n shop logs api-5d8f7-a -c api --tail=100 --previous" in commands
     # root_cause names the same representative pod, whichever pod of the group is asked about
     assert root_cause(snapshot_of(objects), [pods[0]]) == {
         "rule": "pod-crash-loop",

@@ -362,7 +362,7 @@ def test_job_backoff_limit_with_last_pod_evidence() -> None:
     assert finding.title == "Job migrate failed (BackoffLimitExceeded, exit code 3)"
     assert 'log: ERROR: column "discount" of relation "orders" already exists' in finding.evidence
     assert [a.name for a in finding.affected] == ["migrate-a", "migrate-b"]
-    assert "kubectl -n shop logs migrate-b -c main" in [r.command for r in finding.remediation]
+    assert "kubectl -n shop logs migrate-b -c main --tail=100" in [r.command for r in finding.remediation]
 
 
 @pytest.mark.parametrize(

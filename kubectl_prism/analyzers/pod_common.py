@@ -14,6 +14,9 @@ from kubectl_prism.quantity import parse_quantity
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
 
 # Owners whose pod template `kubectl set ...` can change in place (a Job's template is immutable).
+# Log commands in remediations read a bounded tail: a crash-looping container's log can be huge, and
+# agent mode runs only logs with --tail.
+LOG_TAIL = "--tail=100"
 TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "CronJob"}
 
 

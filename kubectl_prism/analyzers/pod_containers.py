@@ -6,6 +6,7 @@ import json
 import re
 
 from kubectl_prism.analyzers.pod_common import (
+    LOG_TAIL,
     PodContext,
     ProblemGroup,
     container_spec,
@@ -96,7 +97,7 @@ def _probe_kill(ctx: PodContext, group: ProblemGroup) -> str | None:
 
 
 def _logs_command(group: ProblemGroup, previous: bool = True) -> Remediation:
-    args = ["logs", name_of(group.pod), "-c", group.problem.container or ""]
+    args = ["logs", name_of(group.pod), "-c", group.problem.container or "", LOG_TAIL]
     if previous:
         args.append("--previous")
     return Remediation("Read the log of the crashed run", group.kubectl(*args))
@@ -317,7 +318,7 @@ def build_oom_killed(ctx: PodContext, group: ProblemGroup) -> Finding:
     remediation.append(
         Remediation(
             "Check for a memory leak or an oversized heap/cache in the crashed run's log",
-            group.kubectl("logs", name_of(group.pod), "-c", problem.container or "", "--previous"),
+            group.kubectl("logs", name_of(group.pod), "-c", problem.container or "", LOG_TAIL, "--previous"),
         )
     )
     severity = Severity.WARNING if _running_ready(group) else Severity.CRITICAL
@@ -400,7 +401,7 @@ def build_init_failing(ctx: PodContext, group: ProblemGroup) -> Finding:
         remediation = [
             Remediation(
                 "See what the init container is waiting for",
-                group.kubectl("logs", name_of(pod), "-c", problem.container or ""),
+                group.kubectl("logs", name_of(pod), "-c", problem.container or "", LOG_TAIL),
             )
         ]
         related, hints = _dependency_hint(ctx, group, line)

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from kubectl_prism.analyzers.pod_common import (
+    LOG_TAIL,
     PodContext,
     ProblemGroup,
     container_spec,
@@ -109,7 +110,8 @@ def build_failed(ctx: PodContext, group: ProblemGroup) -> Finding:
         remediation.insert(
             0,
             Remediation(
-                "Read the container's log", group.kubectl("logs", name_of(pod), "-c", problem.container)
+                "Read the container's log",
+                group.kubectl("logs", name_of(pod), "-c", problem.container, LOG_TAIL),
             ),
         )
     title = group.headline(
@@ -169,7 +171,7 @@ def build_probe_failing(ctx: PodContext, group: ProblemGroup) -> Finding:
     remediation = [
         Remediation(
             "Check the app's log around the probe failures",
-            group.kubectl("logs", name_of(pod), "-c", container),
+            group.kubectl("logs", name_of(pod), "-c", container, LOG_TAIL),
         )
     ]
     if mismatch:

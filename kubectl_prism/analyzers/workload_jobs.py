@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_prism.analyzers import Rule
+from kubectl_prism.analyzers.pod_common import LOG_TAIL
 from kubectl_prism.analyzers.pod_evidence import (
     age,
     decisive_log_line,
@@ -99,7 +100,8 @@ def _pod_evidence(ctx: WorkloadContext, job: KubeObject) -> _Runs:
                 runs.service, runs.cause = _dependency(ctx, pod, problem.container, line)
             remediation.append(
                 Remediation(
-                    "Read the failed run's log", f"kubectl -n {ns} logs {pod_name} -c {problem.container}"
+                    "Read the failed run's log",
+                    f"kubectl -n {ns} logs {pod_name} -c {problem.container} {LOG_TAIL}",
                 )
             )
     return runs
