@@ -66,6 +66,10 @@ class Finding:
     affected: list[ObjectRef] = field(default_factory=list)
     # For a downstream symptom: the rule id and object of the finding that causes it.
     caused_by: dict[str, Any] | None = None
+    # Analysis-internal, never serialized: where this finding's cause may be reported (analyzers.causes.Link,
+    # read by the linking pass after all rules ran) and the keys of what it explains to other findings.
+    links: list[Any] = field(default_factory=list, repr=False, compare=False)
+    explains: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

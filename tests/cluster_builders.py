@@ -331,3 +331,15 @@ def one_finding(findings: list[Finding], rule: str | None, severity: Severity | 
     assert (finding.id, finding.severity) == (rule, severity)
     assert any(evidence in line for line in finding.evidence), finding.evidence
     return finding
+
+
+def linked(snapshot: Snapshot, analyzer: str | None = None) -> list[Finding]:
+    """The findings of a full run (every rule, then the linking pass that sets caused_by), or only those of
+    the rules `analyzer` registers."""
+    from kubectl_prism.analyzers import registered, run_analyzers
+
+    findings = run_analyzers(snapshot)
+    if analyzer is None:
+        return findings
+    rules = {rule.id for spec in registered() if spec.name == analyzer for rule in spec.rules}
+    return [f for f in findings if f.id in rules]

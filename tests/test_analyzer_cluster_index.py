@@ -11,13 +11,13 @@ from kubectl_prism.analyzers._index import (
     closest_labels,
     gathered,
     pod_index,
-    pod_root_causes,
+    pods_by_owner,
     selector_text,
     squeeze,
 )
 from kubectl_prism.findings import ObjectRef
 from kubectl_prism.snapshot import Gap, Snapshot
-from tests.cluster_builders import configmap, container, deployment, event, node, pod, replicaset, snap
+from tests.cluster_builders import configmap, container, deployment, pod, replicaset, snap
 
 PODS = [
     pod("api-1", labels={"app": "api", "tier": "web"}),
@@ -133,19 +133,11 @@ def test_shared_indexes_follow_the_snapshot() -> None:
     assert len(pod_index(snapshot).matching("shop", {"app": "api"})) == 2
 
 
-def test_pod_root_causes_for_the_pod_and_workload_analyzers() -> None:
-    dep = deployment(
-        "web", containers=[container("web")], volumes=[{"name": "c", "configMap": {"name": "nginx"}}]
-    )
+def test_pods_by_owner_maps_each_pod_to_its_top_owner() -> None:
+    dep = deployment("web", containers=[container("web")])
     rs = replicaset(dep)
-    stuck = pod("web-1", spec=rs["spec"]["template"]["spec"], owner=rs, state="creating")
-    mount = event(
-        stuck, "FailedMount", 'MountVolume.SetUp failed for volume "c" : configmap "nginx" not found'
-    )
-    on_dead_node = pod("cart-1", node="node-2")
-    causes = pod_root_causes(snap(dep, rs, stuck, mount, on_dead_node, node("node-2", ready="Unknown")))
-    assert causes[ObjectRef("Pod", "web-1", "shop")] == {
-        "rule": "configmap-ref-missing",
-        "object": {"kind": "ConfigMap", "namespace": "shop", "name": "nginx"},
-    }
-    assert causes[ObjectRef("Pod", "cart-1", "shop")]["rule"] == "node-not-ready"
+    owned = pod("web-1", spec=rs["spec"]["template"]["spec"], owner=rs)
+    bare = pod("debug")
+    owners = pods_by_owner(snap(dep, rs, owned, bare))
+    assert owners[ObjectRef("Deployment", "web", "shop")] == [ObjectRef("Pod", "web-1", "shop")]
+    assert ObjectRef("Pod", "debug", "shop") not in {p for pods in owners.values() for p in pods}

@@ -9,7 +9,18 @@ import pytest
 from kubectl_prism.analyzers.networking import analyze_ingresses, analyze_network_policies, analyze_services
 from kubectl_prism.findings import Finding, Severity
 from kubectl_prism.snapshot import Gap
-from tests.cluster_builders import container, deployment, endpoints, event, obj, pod, secret, service, snap
+from tests.cluster_builders import (
+    container,
+    deployment,
+    endpoints,
+    event,
+    linked,
+    obj,
+    pod,
+    secret,
+    service,
+    snap,
+)
 
 API_PODS = [pod("api-1", labels={"app": "api"}), pod("api-2", labels={"app": "api"})]
 
@@ -83,7 +94,7 @@ def test_service_selecting_no_pods(
 
 def test_no_ready_endpoints_points_at_the_crashing_pods_and_is_only_a_warning() -> None:
     pods = [pod("api-2", state="crashloop"), pod("api-1", state="crashloop")]
-    findings = analyze_services(
+    findings = linked(
         snap(service("api", selector={"app": "api"}), *pods, endpoints("api", not_ready=["api-1", "api-2"]))
     )
     (finding,) = only(findings, "service-no-ready-endpoints")

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from kubectl_prism.analyzers.nodes import analyze_nodes, node_causes
+from kubectl_prism.analyzers.nodes import analyze_nodes
 from kubectl_prism.findings import Severity
-from tests.cluster_builders import node, obj, pod, snap, ts
+from tests.cluster_builders import linked, node, obj, pod, snap, ts
 
 RS = obj("ReplicaSet", "apps/v1", "cart-7c9d", "shop", spec={}, status={})
 
@@ -185,8 +185,11 @@ def test_disk_pressure_links_the_evicted_pods() -> None:
     assert any("low on resource: ephemeral-storage" in line for line in finding.evidence)
 
 
-def test_node_causes_for_the_pod_analyzer() -> None:
-    causes = node_causes(snap(node("node-1"), node("node-2", ready="Unknown")))
-    assert causes == {
-        "node-2": {"rule": "node-not-ready", "object": {"kind": "Node", "namespace": None, "name": "node-2"}}
+def test_pod_stuck_terminating_on_a_dead_node_points_at_the_node() -> None:
+    stuck = pod("cart-1", node="node-2")
+    stuck["metadata"].update(deletionTimestamp=ts(30), finalizers=[])
+    findings = linked(snap(node("node-1"), node("node-2", ready="Unknown"), stuck))
+    (terminating,) = [f for f in findings if f.id == "pod-stuck-terminating"]
+    assert terminating.caused_by == {
+        "rule": "node-not-ready", "object": {"kind": "Node", "namespace": None, "name": "node-2"}
     }

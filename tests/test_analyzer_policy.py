@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from kubectl_prism.analyzers.policy import analyze_pdbs, analyze_quotas, quota_causes
+from kubectl_prism.analyzers.policy import analyze_pdbs, analyze_quotas
 from kubectl_prism.findings import Severity
-from tests.cluster_builders import deployment, event, obj, one_finding, pod, replicaset, snap
+from tests.cluster_builders import deployment, event, linked, obj, one_finding, pod, replicaset, snap
 
 
 def pdb(
@@ -80,8 +80,9 @@ def test_pdbs(
 
 
 def test_pdb_blocked_by_a_crashing_pod_points_at_the_pod_finding() -> None:
-    (finding,) = analyze_pdbs(
-        snap(pdb({"app": "api"}, 0, 1, 2, 2, minAvailable=2), pod("api-1"), pod("api-2", state="crashloop"))
+    (finding,) = linked(
+        snap(pdb({"app": "api"}, 0, 1, 2, 2, minAvailable=2), pod("api-1"), pod("api-2", state="crashloop")),
+        "disruptionbudgets",
     )
     assert finding.caused_by == {
         "rule": "pod-crash-loop",
@@ -163,11 +164,11 @@ def test_quota_rejection_lists_the_blocked_workloads_and_raises_the_limit() -> N
     ]
 
 
-def test_quota_causes_for_the_workload_analyzer() -> None:
-    causes = quota_causes(snap(quota({"requests.cpu": "2"}, {"requests.cpu": "2"}), DEP, RS, REJECTED))
-    assert causes == {
-        ("shop", "compute"): {
-            "rule": "resourcequota-exhausted",
-            "object": {"kind": "ResourceQuota", "namespace": "shop", "name": "compute"},
-        }
+def test_workload_rejected_by_the_quota_points_at_it() -> None:
+    findings = linked(snap(quota({"requests.cpu": "2"}, {"requests.cpu": "2"}), DEP, RS, REJECTED))
+    (workload,) = [f for f in findings if f.id == "deployment-replica-failure"]
+    assert workload.severity is Severity.WARNING
+    assert workload.caused_by == {
+        "rule": "resourcequota-exhausted",
+        "object": {"kind": "ResourceQuota", "namespace": "shop", "name": "compute"},
     }

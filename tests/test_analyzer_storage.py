@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from kubectl_prism.analyzers.storage import analyze_storage, claim_causes
+from kubectl_prism.analyzers.storage import analyze_storage
 from kubectl_prism.findings import Severity
-from tests.cluster_builders import container, event, obj, one_finding, pod, snap
+from tests.cluster_builders import container, event, linked, obj, one_finding, pod, snap
 
 
 def pvc(name: str = "data", phase: str = "Pending", age: float = 30, **spec: Any) -> dict[str, Any]:
@@ -178,13 +178,17 @@ def test_claim_without_default_class_suggests_making_the_only_class_default() ->
     assert [r.name for r in finding.affected] == ["db-0"]
 
 
-def test_claim_causes_for_the_pod_analyzer() -> None:
-    causes = claim_causes(snap(CLAIM, storageclass("standard")))
-    assert causes == {
-        ("shop", "data"): {
-            "rule": "pvc-storageclass-missing",
-            "object": {"kind": "PersistentVolumeClaim", "namespace": "shop", "name": "data"},
-        }
+def test_pod_pending_on_the_claim_points_at_it() -> None:
+    pending = user(node=None, state="running")
+    pending["status"] = {"phase": "Pending", "conditions": [{
+        "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+        "message": "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: "
+                   "0/3 nodes are available: 3 Preemption is not helpful for scheduling."}]}
+    findings = linked(snap(CLAIM, storageclass("standard"), pending))
+    (pod_finding,) = [f for f in findings if f.id == "pod-unschedulable"]
+    assert pod_finding.caused_by == {
+        "rule": "pvc-storageclass-missing",
+        "object": {"kind": "PersistentVolumeClaim", "namespace": "shop", "name": "data"},
     }
 
 

@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 
-from kubectl_prism.analyzers.webhooks import analyze_webhooks, webhook_causes
+from kubectl_prism.analyzers.webhooks import analyze_webhooks
 from kubectl_prism.findings import Severity
 from tests.cluster_builders import (
     deployment,
     endpoints,
     event,
+    linked,
     obj,
     one_finding,
     pod,
@@ -130,15 +131,16 @@ def test_rejected_requests_and_crashing_backend_are_linked() -> None:
     snapshot = snap(
         config(), GUARD_SVC, endpoints("guard", "guard", not_ready=["guard-1"]), crashing, dep, rs, rejected
     )
-    (finding,) = analyze_webhooks(snapshot)
+    findings = linked(snapshot)
+    (finding,) = [f for f in findings if f.id == "webhook-no-endpoints"]
     assert (rs["kind"], rs["metadata"]["name"]) in [(r.kind, r.name) for r in finding.affected]
+    assert finding.severity is Severity.WARNING  # a symptom of its crashing backend
     assert finding.caused_by == {
         "rule": "pod-crash-loop",
         "object": {"kind": "Pod", "namespace": "guard", "name": "guard-1"},
     }
-    assert webhook_causes(snapshot) == {
-        "pods.guard.example.com": {
-            "rule": "webhook-no-endpoints",
-            "object": {"kind": "ValidatingWebhookConfiguration", "namespace": None, "name": "guard"},
-        }
+    (workload,) = [f for f in findings if f.id == "deployment-replica-failure"]
+    assert workload.caused_by == {
+        "rule": "webhook-no-endpoints",
+        "object": {"kind": "ValidatingWebhookConfiguration", "namespace": None, "name": "guard"},
     }

@@ -11,25 +11,30 @@ from typing import Any
 import pytest
 
 from kubectl_prism.analyzers import run_analyzers
-from kubectl_prism.analyzers.pod_common import format_memory, parse_quantity
-from kubectl_prism.analyzers.pod_evidence import (
+from kubectl_prism.analyzers.causes import Link, link, pod_finding
+from kubectl_prism.analyzers.images import (
     IMAGE_AMBIGUOUS,
     IMAGE_NETWORK,
     IMAGE_NOT_FOUND,
     IMAGE_RATE_LIMITED,
     IMAGE_UNAUTHORIZED,
     classify_image_error,
+    pull_error_summary,
+)
+from kubectl_prism.analyzers.pod_evidence import (
     decisive_log_line,
     exit_code_meaning,
     parse_config_error,
-    pull_error_summary,
+    scheduler_reasons,
     snapshot_now,
     start_error_cause,
 )
-from kubectl_prism.analyzers.pod_scheduling import scheduler_reasons
-from kubectl_prism.analyzers.pods import analyze_pods, caused_by, pod_problem, root_cause
+from kubectl_prism.analyzers.pod_status import caused_by, pod_problem
+from kubectl_prism.analyzers.pods import analyze_pods
+from kubectl_prism.analyzers.pods.context import format_memory, parse_quantity
 from kubectl_prism.findings import Finding, ObjectRef, Severity
 from kubectl_prism.snapshot import LogKey, Snapshot
+from tests.cluster_builders import linked
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 NOW = "2026-11-28T10:30:00Z"
@@ -716,8 +721,11 @@ def test_one_finding_per_owner_and_cause() -> None:
     assert "log: FATAL: config file /etc/api.yaml: no such file or directory" in finding.evidence
     commands = [r.command for r in finding.remediation]
     assert "kubectl -n shop logs api-5d8f7-a -c api --tail=100 --previous" in commands
-    # root_cause names the same representative pod, whichever pod of the group is asked about
-    assert root_cause(snapshot_of(objects), [pods[0]]) == {
+    # a symptom of any pod of the group points at the finding's representative pod
+    symptom = Finding("service-no-ready-endpoints", Severity.CRITICAL, "t", ObjectRef("Service", "api"),
+                      links=[Link(pod_finding([ObjectRef("Pod", "api-5d8f7-c", "shop")]))])
+    link([*findings, symptom])
+    assert symptom.caused_by == {
         "rule": "pod-crash-loop",
         "object": {"kind": "Pod", "namespace": "shop", "name": "api-5d8f7-a"},
     }
@@ -974,7 +982,7 @@ def test_crash_caused_by_a_broken_dependency_points_at_it() -> None:
         service("db"),
     ]
     logs = [crash_log("api-5d8f7-a", "FATAL: could not connect to db:5432: connection refused\n")]
-    findings = {f.id: f for f in analyze_pods(snapshot_of(objects, logs))}
+    findings = {f.id: f for f in linked(snapshot_of(objects, logs), "pods")}
     crash, pull = findings["pod-crash-loop"], findings["pod-image-pull"]
     assert crash.caused_by == {
         "rule": "pod-image-pull",
@@ -995,7 +1003,7 @@ def test_mutual_dependencies_stay_root_causes() -> None:
         crash_log("api-5d8f7-a", "error: dial tcp db:5432: connect: connection refused\n"),
         crash_log("db-5d8f7-a", "error: dial tcp api:80: connect: connection refused\n"),
     ]
-    findings = analyze_pods(snapshot_of(objects, logs))
+    findings = linked(snapshot_of(objects, logs), "pods")
     assert [(f.severity, f.caused_by) for f in findings] == [(Severity.CRITICAL, None)] * 2
     assert not any("fix that first" in f.message for f in findings)
 

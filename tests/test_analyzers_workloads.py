@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from kubectl_prism.analyzers import all_rules, run_analyzers
-from kubectl_prism.analyzers.workload_create import create_failure
-from kubectl_prism.analyzers.workload_cron import Cron, CronError
-from kubectl_prism.analyzers.workloads import analyze_workloads
+from kubectl_prism.analyzers.workloads.create import create_failure
+from kubectl_prism.analyzers.workloads.cron import Cron, CronError
 from kubectl_prism.findings import Finding, Severity
+from tests.cluster_builders import linked
 from tests.test_analyzers_pods import (
     check_expectations,
     check_invariants,
@@ -142,7 +142,8 @@ NOW_MARKER = event("Pod", "clock", "Pulled", "marks the snapshot's now")  # last
 
 
 def findings_of(objects: list[dict[str, Any]]) -> list[Finding]:
-    return analyze_workloads(snapshot_of([*objects, NOW_MARKER]))
+    """The workload findings of a full run, linked to their causes."""
+    return linked(snapshot_of([*objects, NOW_MARKER]), "workloads")
 
 
 def only(findings: list[Finding], rule: str) -> Finding:
@@ -357,7 +358,7 @@ def test_job_backoff_limit_with_last_pod_evidence() -> None:
             "text": 'applying 0042\nERROR: column "discount" of relation "orders" already exists\n',
         }
     ]
-    [finding] = analyze_workloads(snapshot_of([*objects, NOW_MARKER], logs))
+    [finding] = linked(snapshot_of([*objects, NOW_MARKER], logs), "workloads")
     assert finding.id == "job-failed" and finding.severity is Severity.CRITICAL
     assert finding.title == "Job migrate failed (BackoffLimitExceeded, exit code 3)"
     assert 'log: ERROR: column "discount" of relation "orders" already exists' in finding.evidence

@@ -1,8 +1,13 @@
 """Rule-based analyzers: pure functions from a Snapshot to Findings (DESIGN §5).
 
-Each area lives in its own small module and registers its analyzers with `@analyzer(...)`, declaring
-the rules (id, severity, one-line description) it can emit. Analyzers never call the API, never call
-AI and never print.
+Each area lives in its own rule module (or package) and registers its analyzers with `@analyzer(...)`,
+declaring the rules (id, severity, one-line description) it can emit. Analyzers never call the API, never
+call AI and never print. Layers, checked by import-linter (`lint-imports`):
+- helpers and the snapshot index (`_index`, `_util`, `pod_evidence`, `pod_status`, `pod_groups`, `images`,
+  `log_dependencies`, `causes`) import no rule module;
+- a rule module imports helpers only, never another rule module: where its finding may be a symptom of
+  another rule's finding, it attaches `causes.Link`s, and `causes.link` resolves them all in one pass
+  after every rule ran.
 """
 
 from __future__ import annotations
@@ -69,14 +74,18 @@ def all_rules() -> list[Rule]:
 
 
 def run_analyzers(snapshot: Snapshot, only: set[str] | None = None) -> list[Finding]:
-    """Run every (or the named) analyzer and return findings, most severe first."""
+    """Run every (or the named) analyzer, then link each symptom to its root cause (causes.py: one pass
+    over all findings, so it only links to findings reported in this run), and return the findings, most
+    severe first."""
     from kubectl_prism.analyzers._index import forget
+    from kubectl_prism.analyzers.causes import link
 
     findings: list[Finding] = []
     try:
         for spec in registered():
             if only is None or spec.name in only:
                 findings.extend(spec.run(snapshot))
+        link(findings)
     finally:
         forget(snapshot)
     rank = {sev: i for i, sev in enumerate(SEVERITY_ORDER)}

@@ -1,5 +1,5 @@
 """Shared lookups for the cluster analyzers: pods by label and node, "was this kind gathered?",
-workload templates, and the bridge to the pod analyzer's root causes.
+workload templates, pods by owner, the run's clock.
 
 Built once per analyzer run so that selector matching stays cheap on snapshots with 10,000 pods.
 """
@@ -210,56 +210,23 @@ def workload_ref(snapshot: Snapshot, pod: KubeObject) -> ObjectRef:
     return top_owner_ref(snapshot, pod) or ObjectRef("Pod", name_of(pod), namespace_of(pod))
 
 
-# --- the pod analyzer's root causes -----------------------------------------------------------------
+def pods_by_owner(snapshot: Snapshot) -> dict[ObjectRef, list[ObjectRef]]:
+    """Every pod's ObjectRef by its top owner (Deployment, StatefulSet, ...), built once per run."""
+
+    def build(snap: Snapshot) -> dict[ObjectRef, list[ObjectRef]]:
+        out: dict[ObjectRef, list[ObjectRef]] = defaultdict(list)
+        for pod in snap.of_kind("Pod"):
+            if (owner := top_owner_ref(snap, pod)) is not None:
+                out[owner].append(ObjectRef("Pod", name_of(pod), namespace_of(pod)))
+        return out
+
+    result: dict[ObjectRef, list[ObjectRef]] = shared(snapshot, "pods-by-owner", build)
+    return result
 
 
-def pod_problem(pod: KubeObject, now: datetime | None = None) -> Any | None:
-    """The pod analyzer's classification of an unhealthy pod (PodProblem), or None."""
-    fn = _pods_api()
-    return fn[0](pod, now) if fn else None
-
-
-def pod_caused_by(problem: Any, pod: KubeObject) -> dict[str, Any] | None:
-    fn = _pods_api()
-    return fn[1](problem, ObjectRef.of(pod)) if fn else None
-
-
-class PodCauses:
-    """caused_by for a set of pods, naming exactly the pod finding the pod analyzer emits.
-
-    The pod analyzer's problem groups are computed once per analyzer run, on first use.
-    """
-
-    def __init__(self, snapshot: Snapshot, clock: Clock) -> None:
-        self._snapshot, self._clock = snapshot, clock
-        self._groups: list[Any] | None = None
-
-    def for_pods(self, pods: list[KubeObject], problem: Any, pod: KubeObject) -> dict[str, Any] | None:
-        """caused_by for the pod finding covering `pods`, or None when the pod analyzer reports none.
-
-        `problem` of `pod` is the fallback link when the pod analyzer cannot group (an older pods.py).
-        """
-        try:
-            from kubectl_prism.analyzers.pods import problem_groups, root_cause
-        except ImportError:
-            return pod_caused_by(problem, pod)
-        if self._groups is None:
-            self._groups = problem_groups(self._snapshot, self._clock.now)
-        return root_cause(self._snapshot, pods, groups=self._groups)
-
-
-@cache
-def _pods_api() -> tuple[Any, Any] | None:
-    try:
-        from kubectl_prism.analyzers.pods import caused_by, pod_problem
-    except ImportError:
-        return None
-    return pod_problem, caused_by
-
-
-def cause(rule_id: str, ref: ObjectRef) -> dict[str, Any]:
-    """A Finding.caused_by pointing at another finding (same shape as pods.caused_by)."""
-    return {"rule": rule_id, "object": ref.to_dict()}
+# Log commands in remediations read a bounded tail: a crash-looping container's log can be huge, and
+# agent mode runs only logs with --tail.
+LOG_TAIL = "--tail=100"
 
 
 def ns_flag(namespace: str | None) -> str:
@@ -329,43 +296,6 @@ def event_text(ev: KubeObject, limit: int = 240) -> str:
     return f"event {ev.get('reason', '')}{times}: {squeeze(message, limit)}"
 
 
-# Root causes the cluster analyzers report for pods that other analyzers see only as symptoms.
-_POD_CAUSE_RULES = ("configmap-ref-missing", "secret-ref-missing", "pod-volume-mount-failed",
-                    "pvc-storageclass-missing", "pvc-pending", "pvc-lost", "node-not-ready",
-                    "node-network-unavailable", "node-memory-pressure", "node-disk-pressure",
-                    "node-pid-pressure", "node-cordoned")
-
-
-def pod_root_findings(snapshot: Snapshot) -> dict[ObjectRef, Any]:
-    """The cluster Finding that explains each pod's trouble, by the pod's ObjectRef (computed once).
-
-    For the pod and workload analyzers: a pod stuck in ContainerCreating on a missing ConfigMap volume or
-    a failed mount, Pending on a claim that cannot be provisioned or on cordoned nodes, evicted by a node
-    under pressure, or running on a NotReady node points at that finding.
-    """
-    return shared(snapshot, "pod-root-findings", _pod_root_findings)
-
-
-def _pod_root_findings(snapshot: Snapshot) -> dict[ObjectRef, Any]:
-    from kubectl_prism.analyzers.config_refs import analyze_config_refs
-    from kubectl_prism.analyzers.nodes import analyze_nodes
-    from kubectl_prism.analyzers.storage import analyze_storage
-
-    out: dict[ObjectRef, Any] = {}
-    for analyze in (analyze_config_refs, analyze_storage, analyze_nodes):
-        for finding in analyze(snapshot):
-            if finding.id in _POD_CAUSE_RULES:
-                for affected in finding.affected:
-                    if affected.kind == "Pod":
-                        out.setdefault(affected, finding)
-    return out
-
-
-def pod_root_causes(snapshot: Snapshot) -> dict[ObjectRef, dict[str, Any]]:
-    """Finding.caused_by for pods whose trouble a cluster finding explains, by the pod's ObjectRef."""
-    return {pod: cause(f.id, f.object) for pod, f in pod_root_findings(snapshot).items()}
-
-
 def close_name(name: str, candidates: list[str]) -> str | None:
     """The existing name `name` was most likely meant to be: a near spelling, or the only one that
     contains it or is contained in it (`web-frontend` vs `frontend`)."""
@@ -419,5 +349,3 @@ def clock_of(snapshot: Snapshot) -> Clock:
     return shared(snapshot, "clock", Clock)
 
 
-def pod_causes(snapshot: Snapshot) -> PodCauses:
-    return shared(snapshot, "pod-causes", lambda s: PodCauses(s, clock_of(s)))

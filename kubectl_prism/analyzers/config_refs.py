@@ -23,12 +23,13 @@ from kubectl_prism.analyzers._index import (
     event_text,
     gathered,
     is_live,
-    pod_problem,
     pod_templates,
     workload_ref,
 )
 from kubectl_prism.analyzers._util import ref
+from kubectl_prism.analyzers.images import IMAGE_AMBIGUOUS, IMAGE_UNAUTHORIZED, pull_error_kind
 from kubectl_prism.analyzers.pod_evidence import EventIndex, event_message, parse_config_error
+from kubectl_prism.analyzers.pod_status import pod_problem
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
 
@@ -216,9 +217,6 @@ def _lacks_key(configmap: KubeObject, key: str) -> bool:
 def _pull_refused(events: EventIndex, problem: Any, pod: KubeObject) -> bool:
     """The pod cannot pull its image because the registry wants credentials: the pod analyzer's finding
     for it names the missing imagePullSecret and is the one root cause to report."""
-    from kubectl_prism.analyzers.pod_evidence import IMAGE_AMBIGUOUS, IMAGE_UNAUTHORIZED
-    from kubectl_prism.analyzers.pod_refs import pull_error_kind
-
     if problem.rule_id != _IMAGE_PULL_RULE:
         return False
     kind = pull_error_kind(events, problem, pod, namespace_of(pod) or "")

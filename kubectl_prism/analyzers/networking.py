@@ -7,8 +7,6 @@ from typing import Any
 from kubectl_prism.analyzers import Rule, analyzer
 from kubectl_prism.analyzers._index import (
     Clock,
-    PodCauses,
-    cause,
     clock_of,
     close_name,
     closest_labels,
@@ -20,14 +18,13 @@ from kubectl_prism.analyzers._index import (
     gathered,
     is_live,
     labels_text,
-    pod_causes,
     pod_index,
-    pod_problem,
     selector_text,
-    shared,
     workload_ref,
 )
 from kubectl_prism.analyzers._util import pod_is_ready, ref, selector_matches
+from kubectl_prism.analyzers.causes import Link, finding_on, pod_finding
+from kubectl_prism.analyzers.pod_status import PodProblem, pod_problem
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
 
@@ -51,7 +48,6 @@ STARTING_SECONDS = 120
 def analyze_services(snapshot: Snapshot) -> list[Finding]:
     pods = pod_index(snapshot)
     clock = clock_of(snapshot)
-    causes = pod_causes(snapshot)
     findings: list[Finding] = []
     for svc in snapshot.of_kind("Service"):
         spec = svc.get("spec") or {}
@@ -71,7 +67,7 @@ def analyze_services(snapshot: Snapshot) -> list[Finding]:
             findings.append(port_finding)
             if port_finding.severity is Severity.CRITICAL:
                 continue  # a named port that resolves nowhere already explains the missing endpoints
-        if no_ready := _no_ready(snapshot, svc, selector, matched, live, clock, causes):
+        if no_ready := _no_ready(snapshot, svc, selector, matched, live, clock):
             findings.append(no_ready)
     return findings
 
@@ -93,7 +89,9 @@ def _no_pods(
             evidence=[*evidence, f"{owner} matches the selector with spec.replicas {replicas} and no pods"],
             remediation=[Remediation(f"See why {owner} creates no pods",
                                      f"kubectl -n {ns} describe {workload.kind.lower()} {workload.name}")],
-            related=[workload], caused_by=_workload_cause(snapshot, workload))
+            related=[workload],
+            # The workload's own finding says why it has no pods (a quota, a webhook...): point at its cause.
+            links=[Link(finding_on(_WORKLOAD_SHORT, workload, through=True, not_info=True))])
     if workload:
         scaled = workload
         return Finding(
@@ -132,21 +130,9 @@ def _no_pods(
                    evidence=evidence, remediation=remediation, related=related)
 
 
-def _workload_cause(snapshot: Snapshot, workload: ObjectRef) -> dict[str, Any] | None:
-    """The root cause the workload analyzer reports for a workload without pods (a quota, a webhook, a
-    missing service account...): its finding's own cause, or the finding itself."""
-    from kubectl_prism.analyzers.workloads import analyze_workloads
-
-    for finding in shared(snapshot, "workload-findings", analyze_workloads):
-        if finding.object == workload and finding.id in _WORKLOAD_SHORT \
-                and finding.severity is not Severity.INFO:
-            return finding.caused_by or cause(finding.id, finding.object)
-    return None
-
-
 # Workload findings that say why it runs fewer pods than it should.
-_WORKLOAD_SHORT = {"deployment-replica-failure", "deployment-unavailable", "deployment-progress-deadline",
-                   "statefulset-unavailable"}
+_WORKLOAD_SHORT = ("deployment-replica-failure", "deployment-unavailable", "deployment-progress-deadline",
+                   "statefulset-unavailable")
 
 
 def _template_owner(
@@ -228,7 +214,7 @@ def _target_ports(snapshot: Snapshot, svc: KubeObject, pods: list[KubeObject]) -
 
 def _no_ready(
     snapshot: Snapshot, svc: KubeObject, selector: dict[str, Any], matched: list[KubeObject],
-    live: list[KubeObject], clock: Clock, causes: PodCauses,
+    live: list[KubeObject], clock: Clock,
 ) -> Finding | None:
     ns, name = namespace_of(svc), name_of(svc)
     if dig(svc, "spec", "publishNotReadyAddresses"):
@@ -261,27 +247,40 @@ def _no_ready(
             why = ": ".join(x for x in (cond.get("reason"), cond.get("message")) if x)
             evidence.append(f"pod {name_of(pod)}: phase {dig(pod, 'status', 'phase')}, not Ready"
                             + (f" ({why})" if why else ""))
-    caused = None
     rep = candidates[0]
     if problems:
-        caused = causes.for_pods(candidates, problems[0][1], problems[0][0])
-        rep, problem = _representative(problems, caused)
-        title = f"Service {name} has no ready endpoints: its pods are failing ({problem.reason})"
-        fix = Remediation(f"Fix the pods first ({problem.rule_id} on pod {name_of(rep)}); the Service gets "
-                          "endpoints once they are Ready", f"kubectl -n {ns} describe pod {name_of(rep)}")
+        rep, problem = problems[0]
+        title, fix = _failing_pods(ns, name, rep, problem)
     else:
         title = f"Service {name} has no ready endpoints: none of its {len(candidates)} pods is ready"
         fix = Remediation("See why the pods are not Ready (readiness probe, startup, node)",
                           f"kubectl -n {ns} describe pod {name_of(rep)}")
-    return Finding(
-        NO_READY.id, Severity.WARNING if caused else Severity.CRITICAL, title, ref(svc),
+    finding = Finding(
+        NO_READY.id, Severity.CRITICAL, title, ref(svc),
         reason="NoReadyEndpoints", message="Requests to this Service fail: no pod is ready to receive them.",
         evidence=evidence,
         remediation=[fix, Remediation("Check that endpoints come back (the Endpoints line)",
                                       f"kubectl -n {ns} describe service {name}")],
         related=_unique(workload_ref(snapshot, p) for p in candidates),
-        affected=[ref(p) for p in candidates], caused_by=caused,
+        affected=[ref(p) for p in candidates],
     )
+    if problems:
+
+        def symptom(finding: Finding, _: Finding | None) -> None:
+            """The pod finding is the root cause: name the pod it names, as a warning."""
+            rep, problem = _representative(problems, finding.caused_by)
+            finding.title, finding.remediation[0] = _failing_pods(ns, name, rep, problem)
+            finding.severity = Severity.WARNING
+
+        finding.links = [Link(pod_finding(finding.affected), then=symptom)]
+    return finding
+
+
+def _failing_pods(ns: str | None, name: str, rep: KubeObject, problem: PodProblem) -> tuple[str, Remediation]:
+    title = f"Service {name} has no ready endpoints: its pods are failing ({problem.reason})"
+    fix = Remediation(f"Fix the pods first ({problem.rule_id} on pod {name_of(rep)}); the Service gets "
+                      "endpoints once they are Ready", f"kubectl -n {ns} describe pod {name_of(rep)}")
+    return title, fix
 
 
 def _representative(

@@ -12,7 +12,6 @@ from typing import Any
 from kubectl_prism.analyzers import Rule, analyzer
 from kubectl_prism.analyzers._index import (
     Clock,
-    cause,
     clock_of,
     dig,
     duration_text,
@@ -21,7 +20,7 @@ from kubectl_prism.analyzers._index import (
     workload_ref,
 )
 from kubectl_prism.analyzers._util import condition, ref
-from kubectl_prism.analyzers.pod_scheduling import cordon_only, scheduler_reasons
+from kubectl_prism.analyzers.pod_evidence import cordon_only, scheduler_reasons
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of
 
@@ -292,15 +291,3 @@ def _workloads(snapshot: Snapshot, pods: list[KubeObject]) -> list[ObjectRef]:
         if owner.kind != "Pod" and owner not in out:
             out.append(owner)
     return out[:10]
-
-
-def node_causes(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
-    """Finding.caused_by for pods on a broken node, by node name (for the pod analyzer)."""
-    out: dict[str, dict[str, Any]] = {}
-    for node in snapshot.of_kind("Node"):
-        for cond_type, rule in (("Ready", NOT_READY), ("NetworkUnavailable", NETWORK)):
-            cond = condition(node, cond_type) or {}
-            broken = cond.get("status") != "True" if cond_type == "Ready" else cond.get("status") == "True"
-            if cond and broken and name_of(node) not in out:
-                out[name_of(node)] = cause(rule.id, ref(node))
-    return out

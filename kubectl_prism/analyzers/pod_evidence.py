@@ -267,65 +267,31 @@ def trim(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-# --- image pulls -------------------------------------------------------------------------------------
+# --- scheduler messages ------------------------------------------------------------------------------
 
-IMAGE_NOT_FOUND = "not found"
-IMAGE_UNAUTHORIZED = "unauthorized"
-IMAGE_AMBIGUOUS = "not found or unauthorized"
-IMAGE_NETWORK = "registry unreachable"
-IMAGE_RATE_LIMITED = "rate limited"
-IMAGE_INVALID = "invalid image name"
-IMAGE_UNKNOWN = "pull failed"
-
-_IMAGE_CLASSES = (
-    # Docker Hub answers the same for a missing and a private repository.
-    (
-        IMAGE_AMBIGUOUS,
-        r"pull access denied.*(?:does not exist|may require)|requested access to the resource is denied",
-    ),
-    (IMAGE_INVALID, r"invalid reference format|InvalidImageName|couldn't parse image"),
-    (IMAGE_RATE_LIMITED, r"toomanyrequests|rate limit|429 Too Many Requests"),
-    (
-        IMAGE_UNAUTHORIZED,
-        r"unauthorized|authentication required|authorization failed|401|403 Forbidden|"
-        r"denied|no basic auth credentials|credentials",
-    ),
-    (
-        IMAGE_NOT_FOUND,
-        r"manifest unknown|not found|repository does not exist|name unknown|"
-        r"no matching manifest|does not exist",
-    ),
-    (
-        IMAGE_NETWORK,
-        r"no such host|i/o timeout|connection refused|TLS handshake|dial tcp|x509|"
-        r"context deadline exceeded|network is unreachable|connection reset",
-    ),
-)
+_COUNTED = re.compile(r"(\d+) (.+)")
 
 
-def classify_image_error(*messages: str) -> str:
-    text = " ".join(m for m in messages if m)
-    for label, pattern in _IMAGE_CLASSES:
-        if re.search(pattern, text, re.IGNORECASE):
-            return label
-    return IMAGE_UNKNOWN
+def scheduler_reasons(message: str) -> list[tuple[int, str]]:
+    """`0/3 nodes are available: 1 node(s) had untolerated taint {..}, 2 Insufficient memory. preemption: ..`
+    -> [(2, "Insufficient memory"), (1, "node(s) had untolerated taint {..}")], most nodes first."""
+    body = message.split("preemption:", 1)[0]
+    if ":" in body:
+        body = body.split(":", 1)[1]
+    reasons: list[tuple[int, str]] = []
+    # Split on ", <digit>" so a taint value containing a comma does not split a reason.
+    for part in re.split(r",\s+(?=\d+ )", body.strip().rstrip(".")):
+        m = _COUNTED.match(part.strip())
+        if m:
+            reasons.append((int(m.group(1)), m.group(2).strip().rstrip(".")))
+        elif part.strip():
+            reasons.append((0, part.strip()))
+    return sorted(reasons, key=lambda r: -r[0])
 
 
-def pull_error_summary(message: str, limit: int = 260) -> str:
-    """A kubelet pull error is long and nested; its head names the image and its tail says why."""
-    text = " ".join(message.split())
-    if len(text) <= limit:
-        return text
-    head = text.split(": ", 1)[0]
-    tail_room = limit - len(head) - 5
-    return f"{head}: … {text[-tail_room:].lstrip()}" if tail_room > 40 else trim(text, limit)
-
-
-def image_registry(image: str) -> str:
-    first = image.split("/", 1)[0]
-    if "/" in image and ("." in first or ":" in first or first == "localhost"):
-        return first
-    return "docker.io"
+def cordon_only(reasons: list[tuple[int, str]]) -> bool:
+    """The scheduler ruled out every node for being cordoned ("node(s) were unschedulable")."""
+    return bool(reasons) and all("unschedulable" in r for _, r in reasons)
 
 
 # --- CreateContainerConfigError ----------------------------------------------------------------------

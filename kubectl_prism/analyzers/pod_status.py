@@ -28,6 +28,9 @@ EVICTED = "pod-evicted"
 FAILED = "pod-failed"
 PROBE_FAILING = "pod-probe-failing"
 STUCK_TERMINATING = "pod-stuck-terminating"
+# The pod rules from most to least decisive: the pod finding a symptom points at when its pods have several.
+POD_RULE_ORDER = (CRASH_LOOP, OOM_KILLED, IMAGE_PULL, CONFIG_ERROR, RUN_ERROR, INIT_FAILING, UNSCHEDULABLE,
+                  EVICTED, FAILED, PROBE_FAILING, STUCK_TERMINATING)
 
 _PRIORITY = (IMAGE_PULL, CONFIG_ERROR, RUN_ERROR, OOM_KILLED, CRASH_LOOP, PROBE_FAILING)
 
@@ -67,7 +70,7 @@ def caused_by(problem: PodProblem, pod_ref: ObjectRef) -> dict[str, Any]:
 
     The `pods` analyzer reports one finding per root cause, naming the first affected pod (by name)
     as its object and listing the others in `affected`; match a caused_by against both (or use
-    `pods.root_cause`, which picks the same representative pod).
+    `causes.pod_finding`, which the linking pass resolves to that very finding).
     """
     return {"rule": problem.rule_id, "object": pod_ref.to_dict()}
 

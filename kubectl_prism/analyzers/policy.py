@@ -8,7 +8,6 @@ from typing import Any
 from kubectl_prism.analyzers import Rule, analyzer
 from kubectl_prism.analyzers._index import (
     Clock,
-    cause,
     clock_of,
     closest_labels,
     compact_json,
@@ -16,14 +15,14 @@ from kubectl_prism.analyzers._index import (
     event_text,
     is_live,
     labels_text,
-    pod_causes,
     pod_index,
-    pod_problem,
     selector_text,
     squeeze,
 )
 from kubectl_prism.analyzers._util import owner_chain, pod_is_ready, ref
+from kubectl_prism.analyzers.causes import Link, pod_finding
 from kubectl_prism.analyzers.pod_evidence import event_message
+from kubectl_prism.analyzers.pod_status import pod_problem
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.quantity import parse_quantity
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
@@ -93,14 +92,14 @@ def _blocking(snapshot: Snapshot, pdb: KubeObject, live: list[KubeObject], clock
     if cond and cond.get("reason"):
         evidence.append(f"DisruptionAllowed={cond.get('status')} reason={cond['reason']}")
     unhealthy = sorted((p for p in live if not pod_is_ready(p)), key=name_of)
-    caused = None
+    links: list[Link] = []
     if isinstance(healthy, int) and isinstance(desired, int) and healthy < desired and unhealthy:
         problems = [(p, prob) for p in unhealthy if (prob := pod_problem(p, clock.now))]
         for pod, problem in problems[:2]:
             detail = f": {problem.detail}" if problem.detail else ""
             evidence.append(f"pod {name_of(pod)}: {problem.reason}{detail}")
         if problems:
-            caused = pod_causes(snapshot).for_pods(unhealthy, problems[0][1], problems[0][0])
+            links.append(Link(pod_finding(ref(p) for p in unhealthy)))
         title = (f"PodDisruptionBudget {name} allows no disruptions: it needs {desired} healthy pods and has "
                  f"{healthy}")
         fix = [Remediation("Fix the unhealthy pods; the budget allows evictions again once they are Ready",
@@ -113,7 +112,7 @@ def _blocking(snapshot: Snapshot, pdb: KubeObject, live: list[KubeObject], clock
     return Finding(
         PDB_BLOCKING.id, Severity.WARNING, title, ref(pdb), reason="InsufficientPods",
         message="kubectl drain, node upgrades and autoscaler scale-downs wait forever on these pods.",
-        evidence=evidence, remediation=fix, affected=[ref(p) for p in (unhealthy or live)], caused_by=caused)
+        evidence=evidence, remediation=fix, affected=[ref(p) for p in (unhealthy or live)], links=links)
 
 
 # --- ResourceQuota -------------------------------------------------------------------------------------
@@ -212,12 +211,3 @@ def _double(quantity: str) -> str | None:
     number = float(m.group(1)) * 2
     text = str(int(number)) if number.is_integer() else f"{number:g}"
     return text + m.group(2)
-
-
-def quota_causes(snapshot: Snapshot) -> dict[tuple[str | None, str], dict[str, Any]]:
-    """Finding.caused_by of the resourcequota-exhausted findings, by (namespace, quota name).
-
-    For the workload analyzer: a ReplicaSet whose FailedCreate says "exceeded quota: compute" is a
-    symptom of this namespace-wide root cause (one quota can block many workloads).
-    """
-    return {(f.object.namespace, f.object.name): cause(f.id, f.object) for f in analyze_quotas(snapshot)}

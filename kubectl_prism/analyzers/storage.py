@@ -278,18 +278,3 @@ def _mount_fix(ns: str | None, pod: str, message: str) -> list[Remediation]:
     else:
         fix.insert(0, Remediation("Check the CSI driver's node pods on that node and the storage backend"))
     return fix
-
-
-
-def claim_causes(snapshot: Snapshot) -> dict[tuple[str | None, str], dict[str, str | dict]]:
-    """Finding.caused_by values for pods waiting on a claim this analyzer reports, by (namespace, claim).
-
-    For the pod analyzer: a pod Pending on "unbound immediate PersistentVolumeClaims" points here.
-    """
-    from kubectl_prism.analyzers._index import cause
-
-    return {
-        (f.object.namespace, f.object.name): cause(f.id, f.object)
-        for f in analyze_storage(snapshot)
-        if f.object.kind == "PersistentVolumeClaim"
-    }

@@ -10,19 +10,18 @@ from kubectl_prism.analyzers import Rule, analyzer
 from kubectl_prism.analyzers._index import (
     Clock,
     PodIndex,
-    cause,
     clock_of,
     compact_json,
     dig,
     event_text,
     gathered,
     is_live,
-    pod_causes,
     pod_index,
-    pod_problem,
 )
 from kubectl_prism.analyzers._util import pod_is_ready, ref
+from kubectl_prism.analyzers.causes import Link, pod_finding
 from kubectl_prism.analyzers.pod_evidence import event_message
+from kubectl_prism.analyzers.pod_status import pod_problem
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of
 
@@ -50,15 +49,11 @@ class _Broken:
 
 @analyzer("webhooks", SERVICE_MISSING, NO_ENDPOINTS)
 def analyze_webhooks(snapshot: Snapshot) -> list[Finding]:
-    return [finding for finding, _ in _analyze(snapshot)]
-
-
-def _analyze(snapshot: Snapshot) -> list[tuple[Finding, list[str]]]:
-    """Findings with the names of the broken webhooks each one covers."""
+    """One finding per configuration and kind of breakage; Finding.explains names the webhooks it covers."""
     pods = pod_index(snapshot)
     clock = clock_of(snapshot)
     rejections = _rejections(snapshot)
-    out: list[tuple[Finding, list[str]]] = []
+    out: list[Finding] = []
     for kind in WEBHOOK_KINDS:
         for config in snapshot.of_kind(kind):
             missing: list[_Broken] = []
@@ -71,8 +66,7 @@ def _analyze(snapshot: Snapshot) -> list[tuple[Finding, list[str]]]:
                     (missing if broken.missing else unready).append(broken)
             for rule, broken_hooks in ((SERVICE_MISSING, missing), (NO_ENDPOINTS, unready)):
                 if broken_hooks:
-                    out.append((_finding(snapshot, rule, config, broken_hooks, rejections, clock),
-                                [b.webhook.get("name", "") for b in broken_hooks]))
+                    out.append(_finding(snapshot, rule, config, broken_hooks, rejections, clock))
     return out
 
 
@@ -124,7 +118,7 @@ def _finding(
     fail = any(b.fail for b in broken)
     evidence: list[str] = []
     affected: list[ObjectRef] = []
-    caused = None
+    links: list[Link] = []
     for b in broken:
         port = dig(b.webhook, "clientConfig", "service", "port") or 443
         evidence.append(f"webhook {b.webhook.get('name')} (failurePolicy {'Fail' if b.fail else 'Ignore'}) → "
@@ -137,12 +131,15 @@ def _finding(
             obj = ObjectRef(involved.get("kind", ""), involved.get("name", ""), involved.get("namespace"))
             if obj not in affected:
                 affected.append(obj)
+        failing = False
         for pod in b.pods[:2]:
             problem = pod_problem(pod, clock.now)
             if problem:
                 detail = f": {problem.detail}" if problem.detail else ""
                 evidence.append(f"pod {name_of(pod)}: {problem.reason}{detail}")
-                caused = caused or pod_causes(snapshot).for_pods(b.pods, problem, pod)
+                failing = True
+        if failing:
+            links.append(Link(pod_finding(ref(p) for p in b.pods), then=_symptom))
     first = broken[0]
     svc_ns, svc_name = first.service.namespace, first.service.name
     backend = f"{svc_ns}/{svc_name}"
@@ -173,16 +170,20 @@ def _finding(
         fix.append(Remediation("To unblock API writes meanwhile, let requests through while the webhook is "
                                "down (revert afterwards)",
                                f"kubectl patch {resource} {name} --type=json -p '{compact_json(ops)}'"))
-    # Backend pods that crash (or cannot start) are the root cause the pod finding reports: this webhook
-    # is its symptom, however many requests it rejects meanwhile.
-    severity = Severity.CRITICAL if fail and caused is None else Severity.WARNING
     return Finding(
-        rule.id, severity, title, ref(config),
+        rule.id, Severity.CRITICAL if fail else Severity.WARNING, title, ref(config),
         reason="ServiceNotFound" if rule is SERVICE_MISSING else "NoEndpoints",
         message="The API server cannot reach this admission webhook; with failurePolicy Fail every request "
         "it intercepts is rejected." if fail else "The API server skips this webhook while it is down.",
         evidence=evidence, remediation=fix, affected=affected,
-        related=list(dict.fromkeys(b.service for b in broken)), caused_by=caused)
+        related=list(dict.fromkeys(b.service for b in broken)), links=links,
+        explains=tuple(f"webhook:{b.webhook.get('name', '')}" for b in broken))
+
+
+def _symptom(finding: Finding, _: Finding | None) -> None:
+    """Backend pods that crash (or cannot start) are the root cause the pod finding reports: this webhook
+    is its symptom, however many requests it rejects meanwhile."""
+    finding.severity = Severity.WARNING
 
 
 def _scope(webhook: dict[str, Any]) -> str:
@@ -191,13 +192,3 @@ def _scope(webhook: dict[str, Any]) -> str:
         ops += [o for o in rule.get("operations") or [] if o not in ops]
         resources += [r for r in rule.get("resources") or [] if r not in resources]
     return f"{','.join(ops) or 'no operations'} on {', '.join(resources[:6]) or 'no resources'}"
-
-
-def webhook_causes(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
-    """Finding.caused_by of the webhook findings, by webhook name (as in `failed calling webhook "NAME"`).
-
-    For the workload analyzer: a ReplicaSet whose FailedCreate says the webhook could not be called is a
-    symptom of this root cause, which may block every workload in the cluster.
-    """
-    return {name: cause(finding.id, finding.object)
-            for finding, names in _analyze(snapshot) for name in names}

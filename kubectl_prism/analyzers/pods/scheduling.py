@@ -6,42 +6,25 @@ import json
 import re
 from typing import Any
 
-from kubectl_prism.analyzers.pod_common import (
+from kubectl_prism.analyzers.pod_evidence import (
+    cordon_only,
+    event_line,
+    event_message,
+    scheduler_reasons,
+    trim,
+)
+from kubectl_prism.analyzers.pod_groups import ProblemGroup
+from kubectl_prism.analyzers.pod_status import UNSCHEDULABLE
+from kubectl_prism.analyzers.pods.context import (
     PodContext,
-    ProblemGroup,
     format_quantity,
     parse_quantity,
     pod_requests,
 )
-from kubectl_prism.analyzers.pod_evidence import event_line, event_message, trim
-from kubectl_prism.analyzers.pod_status import UNSCHEDULABLE
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, name_of
 
-_COUNTED = re.compile(r"(\d+) (.+)")
 _INSUFFICIENT = re.compile(r"Insufficient (\S+)")
-
-
-def scheduler_reasons(message: str) -> list[tuple[int, str]]:
-    """`0/3 nodes are available: 1 node(s) had untolerated taint {..}, 2 Insufficient memory. preemption: ..`
-    -> [(2, "Insufficient memory"), (1, "node(s) had untolerated taint {..}")], most nodes first."""
-    body = message.split("preemption:", 1)[0]
-    if ":" in body:
-        body = body.split(":", 1)[1]
-    reasons: list[tuple[int, str]] = []
-    # Split on ", <digit>" so a taint value containing a comma does not split a reason.
-    for part in re.split(r",\s+(?=\d+ )", body.strip().rstrip(".")):
-        m = _COUNTED.match(part.strip())
-        if m:
-            reasons.append((int(m.group(1)), m.group(2).strip().rstrip(".")))
-        elif part.strip():
-            reasons.append((0, part.strip()))
-    return sorted(reasons, key=lambda r: -r[0])
-
-
-def cordon_only(reasons: list[tuple[int, str]]) -> bool:
-    """The scheduler ruled out every node for being cordoned ("node(s) were unschedulable")."""
-    return bool(reasons) and all("unschedulable" in r for _, r in reasons)
 
 
 def build_unschedulable(ctx: PodContext, group: ProblemGroup) -> Finding:

@@ -1,4 +1,4 @@
-"""What the pod finding builders share: the grouped problem, titles, kubectl targets, quantities."""
+"""What the pod finding builders share: the run's context, container lookups, quantities."""
 
 from __future__ import annotations
 
@@ -8,16 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from kubectl_prism.analyzers.pod_evidence import EventIndex
-from kubectl_prism.analyzers.pod_status import PodProblem
-from kubectl_prism.findings import ObjectRef
 from kubectl_prism.quantity import parse_quantity
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
-
-# Owners whose pod template `kubectl set ...` can change in place (a Job's template is immutable).
-# Log commands in remediations read a bounded tail: a crash-looping container's log can be huge, and
-# agent mode runs only logs with --tail.
-LOG_TAIL = "--tail=100"
-TEMPLATE_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "CronJob"}
 
 
 @dataclass
@@ -64,47 +56,6 @@ class PodContext:
                     totals[node] = totals.get(node, 0.0) + pod_requests(pod, resource)
             self._node_requests[resource] = totals
         return self._node_requests[resource]
-
-
-@dataclass
-class ProblemGroup:
-    """Pods of one top owner sharing one problem: the unit of one finding."""
-
-    problem: PodProblem  # the first pod's
-    pods: list[KubeObject]  # sorted by name; pods[0] is the finding's object
-    owner: ObjectRef | None
-    owner_pods: int = 0  # live pods the owner has in the snapshot, for "2/3 pods"
-    problems: list[PodProblem] = field(default_factory=list)
-
-    @property
-    def pod(self) -> KubeObject:
-        return self.pods[0]
-
-    @property
-    def namespace(self) -> str:
-        return namespace_of(self.pod) or "default"
-
-    @property
-    def refs(self) -> list[ObjectRef]:
-        return [ObjectRef("Pod", name_of(p), namespace_of(p)) for p in self.pods]
-
-    def headline(self, what: str) -> str:
-        """`Deployment api: 3/3 pods in CrashLoopBackOff (...)` or `Pod api-x: in CrashLoopBackOff (...)`."""
-        if self.owner is None:
-            return f"Pod {name_of(self.pod)}: {what}"
-        count = len(self.pods)
-        total = f"/{self.owner_pods}" if self.owner_pods >= count else ""
-        noun = "pod" if count == 1 and not total else "pods"
-        return f"{self.owner.kind} {self.owner.name}: {count}{total} {noun} {what}"
-
-    def template_target(self) -> str | None:
-        """`deployment/api` when the owner's pod template can be changed with kubectl, else None."""
-        if self.owner and self.owner.kind in TEMPLATE_KINDS:
-            return f"{self.owner.kind.lower()}/{self.owner.name}"
-        return None
-
-    def kubectl(self, *args: str) -> str:
-        return " ".join(["kubectl", "-n", self.namespace, *args])
 
 
 def container_spec(pod: KubeObject, name: str | None, init: bool = False) -> dict[str, Any]:

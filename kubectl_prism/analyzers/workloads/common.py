@@ -1,4 +1,4 @@
-"""What the workload analyzers share: the context (pod root causes by owner) and finding builders."""
+"""What the workload analyzers share: the context (pod problems by owner), links to causes, builders."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from kubectl_prism.analyzers import Rule
-from kubectl_prism.analyzers._util import top_owner_ref
-from kubectl_prism.analyzers.pod_common import ProblemGroup
+from kubectl_prism.analyzers._index import pods_by_owner
+from kubectl_prism.analyzers.causes import Effect, Link, exactly, pod_root
 from kubectl_prism.analyzers.pod_evidence import EventIndex, memo, trim
-from kubectl_prism.analyzers.pod_status import caused_by
-from kubectl_prism.analyzers.workload_create import CreateFailure, admission_cause
+from kubectl_prism.analyzers.pod_groups import ProblemGroup
+from kubectl_prism.analyzers.workloads.create import CreateFailure, admission_want
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of, namespace_of
 
@@ -22,38 +22,9 @@ class WorkloadContext:
     events: EventIndex
     now: datetime | None
     causes: dict[ObjectRef, ProblemGroup]  # the most decisive pod problem per top owner
-    _infra: dict[ObjectRef, Finding] | None = None
 
     def cause(self, obj: KubeObject) -> ProblemGroup | None:
         return self.causes.get(ObjectRef.of(obj))
-
-    def infra_cause(self, obj: KubeObject) -> Finding | None:
-        """The cluster finding holding up the workload's pods when no pod problem explains it: a missing
-        ConfigMap volume, a failed mount, a claim that cannot bind, a NotReady node (computed on first use:
-        most snapshots never need it)."""
-        if self._infra is None:
-            from kubectl_prism.analyzers._index import pod_root_findings
-
-            self._infra = {}
-            for pod_ref, finding in pod_root_findings(self.snapshot).items():
-                pod = self.snapshot.get("Pod", pod_ref.namespace, pod_ref.name)
-                owner = top_owner_ref(self.snapshot, pod) if pod is not None else None
-                if owner is not None:
-                    self._infra.setdefault(owner, finding)
-        return self._infra.get(ObjectRef.of(obj))
-
-
-def causes_by_owner(groups: list[ProblemGroup], rank: dict[str, int]) -> dict[ObjectRef, ProblemGroup]:
-    """The most decisive pod problem (by rule rank, then most pods) of each top owner."""
-    best: dict[ObjectRef, ProblemGroup] = {}
-    for group in groups:
-        if group.owner is None:
-            continue
-        current = best.get(group.owner)
-        key = (rank[group.problem.rule_id], -len(group.pods))
-        if current is None or key < (rank[current.problem.rule_id], -len(current.pods)):
-            best[group.owner] = group
-    return best
 
 
 def cond(obj: KubeObject, cond_type: str) -> dict[str, Any]:
@@ -68,28 +39,39 @@ def cond_line(cond: dict[str, Any]) -> str:
     return text + (f": {trim(cond['message'], 200)}" if cond.get("message") else "")
 
 
-def link_infra(finding: Finding, ctx: WorkloadContext, obj: KubeObject) -> bool:
-    """When no pod problem explains `obj`, make `finding` a warning pointing at the cluster finding that
-    holds up its pods (missing ConfigMap volume, failed mount, NotReady node...). True if linked."""
-    root = ctx.infra_cause(obj)
-    if root is None:
-        return False
-    finding.caused_by = caused_by_finding(root)
-    finding.severity = Severity.WARNING
-    finding.title += f" — caused by {root.object.kind} {root.object.name} ({root.reason or root.id})"
-    finding.message += f" The root cause: {root.title}."
-    return True
+def infra_link(ctx: WorkloadContext, obj: KubeObject) -> Link:
+    """When no pod problem explains `obj`: the cluster finding that holds up its pods (a missing ConfigMap
+    volume, a failed mount, a claim that cannot bind, a NotReady node) makes the finding a warning."""
+
+    def then(finding: Finding, root: Finding | None) -> None:
+        assert root is not None
+        finding.severity = Severity.WARNING
+        finding.title += f" — caused by {root.object.kind} {root.object.name} ({root.reason or root.id})"
+        finding.message += f" The root cause: {root.title}."
+
+    return Link(pod_root(pods_by_owner(ctx.snapshot).get(ObjectRef.of(obj), [])), then=then)
 
 
-def caused_by_finding(root: Finding) -> dict[str, Any]:
-    return {"rule": root.id, "object": root.object.to_dict()}
+def pods_link(group: ProblemGroup, then: Effect | None = None) -> Link:
+    """To the pod finding of `group`, the most decisive problem of the workload's pods."""
+    return Link(exactly(group.problem.rule_id, ObjectRef.of(group.pod)), then=then)
 
 
-def symptom_of(group: ProblemGroup) -> tuple[dict[str, Any], str]:
-    """caused_by and a short phrase for a workload whose pods have `group`'s problem."""
+def symptom_of(group: ProblemGroup) -> str:
+    """A short phrase for a workload whose pods have `group`'s problem."""
     problem = group.problem
     what = problem.reason + (f" in container {problem.container}" if problem.container else "")
-    return caused_by(problem, ObjectRef.of(group.pod)), f"its pods: {what} ({name_of(group.pod)})"
+    return f"its pods: {what} ({name_of(group.pod)})"
+
+
+def caused_by_pods(group: ProblemGroup) -> Link:
+    """The workload is a symptom of its pods' problem: a warning saying so in its title."""
+
+    def then(finding: Finding, _: Finding | None) -> None:
+        finding.severity = Severity.WARNING
+        finding.title += f" — caused by {symptom_of(group)}"
+
+    return pods_link(group, then)
 
 
 def failure_finding(
@@ -108,11 +90,14 @@ def failure_finding(
         or [Remediation("Read the controller's events", f"kubectl -n {ns} describe {kind.lower()} {name}")],
         related=failure.related,
     )
-    if cause := admission_cause(ctx.snapshot, ns, failure):
-        # The quota/LimitRange/webhook finding is the root cause; this workload is its symptom.
-        finding.caused_by = cause
-        finding.severity = Severity.WARNING
+    if want := admission_want(ns, failure):
+        # The quota/webhook finding is the root cause; this workload is its symptom.
+        finding.links = [Link(want, then=warning)]
     return finding
+
+
+def warning(finding: Finding, _: Finding | None) -> None:
+    finding.severity = Severity.WARNING
 
 
 def owned(snapshot: Snapshot, kind: str, owner: KubeObject) -> list[KubeObject]:

@@ -6,14 +6,7 @@ import json
 import re
 from typing import Any
 
-from kubectl_prism.analyzers.pod_common import (
-    LOG_TAIL,
-    PodContext,
-    ProblemGroup,
-    container_spec,
-    format_memory,
-    parse_quantity,
-)
+from kubectl_prism.analyzers._index import LOG_TAIL
 from kubectl_prism.analyzers.pod_evidence import (
     age,
     decisive_log_line,
@@ -22,7 +15,14 @@ from kubectl_prism.analyzers.pod_evidence import (
     event_message,
     trim,
 )
+from kubectl_prism.analyzers.pod_groups import ProblemGroup
 from kubectl_prism.analyzers.pod_status import EVICTED, FAILED, PROBE_FAILING, STUCK_TERMINATING
+from kubectl_prism.analyzers.pods.context import (
+    PodContext,
+    container_spec,
+    format_memory,
+    parse_quantity,
+)
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, meta, name_of
 

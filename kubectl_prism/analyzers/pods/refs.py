@@ -7,25 +7,27 @@ import json
 from typing import Any
 
 from kubectl_prism.analyzers._index import gathered
-from kubectl_prism.analyzers.pod_common import PodContext, ProblemGroup, container_spec
-from kubectl_prism.analyzers.pod_evidence import (
+from kubectl_prism.analyzers.images import (
     IMAGE_AMBIGUOUS,
     IMAGE_INVALID,
     IMAGE_NETWORK,
     IMAGE_NOT_FOUND,
     IMAGE_RATE_LIMITED,
     IMAGE_UNAUTHORIZED,
-    EventIndex,
-    classify_image_error,
+    image_registry,
+    pull_error_kind,
+    pull_error_summary,
+    pull_failures,
+)
+from kubectl_prism.analyzers.pod_evidence import (
     event_count,
     event_line,
     event_message,
-    image_registry,
     parse_config_error,
-    pull_error_summary,
     trim,
 )
-from kubectl_prism.analyzers.pod_status import PodProblem
+from kubectl_prism.analyzers.pod_groups import ProblemGroup
+from kubectl_prism.analyzers.pods.context import PodContext, container_spec
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, name_of
 
@@ -36,23 +38,6 @@ def _gathered(ctx: PodContext, kind: str, namespace: str) -> bool:
     return gathered(ctx.snapshot, kind, namespace)
 
 
-def pull_error_kind(events: EventIndex, problem: PodProblem, pod: KubeObject, namespace: str) -> str:
-    """How the registry refused the image: IMAGE_NOT_FOUND, IMAGE_UNAUTHORIZED, ... (from the pod's state
-    and its "Failed to pull image" events: the bare "Error: ErrImagePull" events say nothing)."""
-    if problem.reason == "InvalidImageName":
-        return IMAGE_INVALID
-    failed = _pull_failures(events, pod, namespace)
-    return classify_image_error(problem.detail, *(event_message(e) for e in failed))
-
-
-def _pull_failures(events: EventIndex, pod: KubeObject, namespace: str) -> list[KubeObject]:
-    return [
-        e
-        for e in events.about("Pod", namespace, name_of(pod), reason="Failed")
-        if "pull image" in event_message(e).lower()
-    ]
-
-
 # --- images ------------------------------------------------------------------------------------------
 
 
@@ -60,7 +45,7 @@ def build_image_pull(ctx: PodContext, group: ProblemGroup) -> Finding:
     problem, pod = group.problem, group.pod
     spec = container_spec(pod, problem.container, init=problem.init)
     image = spec.get("image", "")
-    failed = _pull_failures(ctx.events, pod, group.namespace)
+    failed = pull_failures(ctx.events, pod, group.namespace)
     kind = pull_error_kind(ctx.events, problem, pod, group.namespace)
     evidence = [f"container {problem.container}: state.waiting.reason={problem.reason}", f"image: {image}"]
     if problem.detail and not failed:

@@ -16,27 +16,28 @@ from __future__ import annotations
 
 from kubectl_prism.analyzers import Rule, analyzer
 from kubectl_prism.analyzers._index import gathered, is_live
+from kubectl_prism.analyzers.causes import Link
 from kubectl_prism.analyzers.pod_evidence import EventIndex, snapshot_now
-from kubectl_prism.analyzers.pods import RULES as POD_RULES
-from kubectl_prism.analyzers.pods import problem_groups
-from kubectl_prism.analyzers.workload_common import (
+from kubectl_prism.analyzers.pod_groups import causes_by_owner
+from kubectl_prism.analyzers.workloads.common import (
     WorkloadContext,
-    causes_by_owner,
+    caused_by_pods,
     cond,
     cond_line,
     failure_finding,
-    link_infra,
+    infra_link,
     owned,
+    pods_link,
     symptom_of,
 )
-from kubectl_prism.analyzers.workload_create import (
+from kubectl_prism.analyzers.workloads.create import (
     CreateFailure,
     create_failure,
     failed_create,
     replica_failure_condition,
 )
-from kubectl_prism.analyzers.workload_jobs import JOB_RULES, analyze_cronjob, analyze_job
-from kubectl_prism.analyzers.workload_sets import SET_RULES, analyze_daemonset, analyze_statefulset
+from kubectl_prism.analyzers.workloads.jobs import JOB_RULES, analyze_cronjob, analyze_job
+from kubectl_prism.analyzers.workloads.sets import SET_RULES, analyze_daemonset, analyze_statefulset
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of, namespace_of
 
@@ -59,16 +60,11 @@ DEPLOYMENT_REPLICA_FAILURE = Rule(
 )
 RULES = (DEPLOYMENT_UNAVAILABLE, DEPLOYMENT_DEADLINE, DEPLOYMENT_REPLICA_FAILURE, *SET_RULES, *JOB_RULES)
 
-_RANK = {rule.id: i for i, rule in enumerate(POD_RULES)}
-
-
 @analyzer("workloads", *RULES)
 def analyze_workloads(snapshot: Snapshot) -> list[Finding]:
     """Workload-level findings, each linked to its pods' root cause when there is one."""
     now = snapshot_now(snapshot)
-    ctx = WorkloadContext(
-        snapshot, EventIndex.of(snapshot), now, causes_by_owner(problem_groups(snapshot, now), _RANK)
-    )
+    ctx = WorkloadContext(snapshot, EventIndex.of(snapshot), now, causes_by_owner(snapshot, now))
     findings: list[Finding] = []
     for dep in snapshot.of_kind("Deployment"):
         findings += _deployment(ctx, dep)
@@ -163,11 +159,7 @@ def _deployment(ctx: WorkloadContext, dep: KubeObject) -> list[Finding]:
                 ),
             ],
         )
-        if group:
-            finding.caused_by, why = symptom_of(group)
-            finding.title += f" — caused by {why}"
-        else:
-            link_infra(finding, ctx, dep)
+        finding.links = [caused_by_pods(group) if group else infra_link(ctx, dep)]
         return [finding]
 
     if desired == 0 or available >= desired:
@@ -189,20 +181,26 @@ def _deployment(ctx: WorkloadContext, dep: KubeObject) -> list[Finding]:
         ],
     )
     if group:
-        finding.severity = Severity.WARNING
-        finding.caused_by, why = symptom_of(group)
-        finding.title += f" — caused by {why}"
-        finding.message += f" The root cause is in its pods: {group.problem.reason}."
-    elif link_infra(finding, ctx, dep):
-        pass
-    elif (
+
+        def pods_cause(finding: Finding, _: Finding | None) -> None:
+            finding.severity = Severity.WARNING
+            finding.title += f" — caused by {symptom_of(group)}"
+            finding.message += f" The root cause is in its pods: {group.problem.reason}."
+
+        finding.links.append(pods_link(group, pods_cause))
+    finding.links.append(infra_link(ctx, dep))
+    if (
         progressing.get("status") == "True"
         and progressing.get("reason") in ("ReplicaSetUpdated", "NewReplicaSetCreated", "FoundNewReplicaSet")
         and updated < desired
     ):
-        finding.severity = Severity.INFO  # a rollout in progress, nothing failing yet
-        finding.title += " (rollout in progress)"
+        finding.links.append(Link(None, then=_rollout_in_progress))
     return [finding]
+
+
+def _rollout_in_progress(finding: Finding, _: Finding | None) -> None:
+    finding.severity = Severity.INFO  # a rollout in progress, nothing failing yet
+    finding.title += " (rollout in progress)"
 
 
 def _revision(rs: KubeObject) -> int:

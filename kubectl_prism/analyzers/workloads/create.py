@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
+from kubectl_prism.analyzers.causes import Want, explaining, finding_on
 from kubectl_prism.analyzers.pod_evidence import EventIndex, event_line, event_message, trim
 from kubectl_prism.findings import ObjectRef, Remediation
-from kubectl_prism.snapshot import KubeObject, Snapshot
+from kubectl_prism.snapshot import KubeObject
 
 _QUOTA = re.compile(r"exceeded quota: ([\w.-]+)(?:, requested: (\S+), used: (\S+), limited: (\S+))?")
 _QUOTA_MUST = re.compile(r"failed quota: ([\w.-]+): must specify ([\w.,-]+)")
@@ -183,27 +183,14 @@ def replica_failure_condition(obj: KubeObject) -> dict[str, str] | None:
     return None
 
 
-def admission_cause(
-    snapshot: Snapshot, namespace: str | None, failure: CreateFailure
-) -> dict[str, Any] | None:
-    """caused_by of the quota/webhook finding that explains a refused pod, when that analyzer reports one.
+def admission_want(namespace: str | None, failure: CreateFailure) -> Want | None:
+    """Where the quota/webhook finding that explains a refused pod would be reported.
 
-    The quota and webhook analyzers own those root causes; a workload they block is their symptom.
+    The quota and webhook analyzers own those root causes; a workload they block is their symptom. Only
+    "exceeded quota" is the quota's doing; "must specify limits" is the pod template's.
     """
-    import importlib
-
-    try:
-        if failure.webhook:
-            webhooks = importlib.import_module("kubectl_prism.analyzers.webhooks")
-            for f in webhooks.analyze_webhooks(snapshot):
-                if any(f"webhook {failure.webhook} " in line for line in f.evidence):
-                    return {"rule": f.id, "object": f.object.to_dict()}
-            return None
-        policy = importlib.import_module("kubectl_prism.analyzers.policy")
-        # Only "exceeded quota" is the quota's doing; "must specify limits" is the pod template's.
-        if m := _QUOTA.search(failure.message):
-            causes: dict[Any, dict[str, Any]] = policy.quota_causes(snapshot)
-            return causes.get((namespace, m.group(1)))
-    except (ImportError, AttributeError):
-        return None
+    if failure.webhook:
+        return explaining(f"webhook:{failure.webhook}", ("webhook-service-missing", "webhook-no-endpoints"))
+    if m := _QUOTA.search(failure.message):
+        return finding_on(("resourcequota-exhausted",), ObjectRef("ResourceQuota", m.group(1), namespace))
     return None

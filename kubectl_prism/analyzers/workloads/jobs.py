@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_prism.analyzers import Rule
-from kubectl_prism.analyzers.pod_common import LOG_TAIL
+from kubectl_prism.analyzers._index import LOG_TAIL
+from kubectl_prism.analyzers._util import pods_selected
+from kubectl_prism.analyzers.causes import Link, pod_finding
+from kubectl_prism.analyzers.log_dependencies import log_tail, service_named
 from kubectl_prism.analyzers.pod_evidence import (
     age,
     decisive_log_line,
@@ -21,9 +24,9 @@ from kubectl_prism.analyzers.pod_evidence import (
     trim,
 )
 from kubectl_prism.analyzers.pod_status import pod_problem
-from kubectl_prism.analyzers.workload_common import WorkloadContext, owned
-from kubectl_prism.analyzers.workload_create import admission_cause, failed_create
-from kubectl_prism.analyzers.workload_cron import Cron, CronError
+from kubectl_prism.analyzers.workloads.common import WorkloadContext, owned, warning
+from kubectl_prism.analyzers.workloads.create import admission_want, failed_create
+from kubectl_prism.analyzers.workloads.cron import Cron, CronError
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, meta, name_of, namespace_of
 
@@ -68,7 +71,7 @@ class _Runs:
     evidence: list[str] = field(default_factory=list)
     remediation: list[Remediation] = field(default_factory=list)
     pods: list[ObjectRef] = field(default_factory=list)
-    cause: dict[str, Any] | None = None  # caused_by of the pod finding of a Service the run cannot reach
+    backends: list[ObjectRef] = field(default_factory=list)  # the pods of the Service the run cannot reach
     service: str = ""
 
 
@@ -97,7 +100,7 @@ def _pod_evidence(ctx: WorkloadContext, job: KubeObject) -> _Runs:
             line = decisive_log_line(log) or last_log_line(log)
             if line:
                 evidence.append(f"log: {line}")
-                runs.service, runs.cause = _dependency(ctx, pod, problem.container, line)
+                runs.service, runs.backends = _dependency(ctx, pod, problem.container, line)
             remediation.append(
                 Remediation(
                     "Read the failed run's log",
@@ -109,31 +112,29 @@ def _pod_evidence(ctx: WorkloadContext, job: KubeObject) -> _Runs:
 
 def _dependency(
     ctx: WorkloadContext, pod: KubeObject, container: str, line: str
-) -> tuple[str, dict[str, Any] | None]:
+) -> tuple[str, list[ObjectRef]]:
     """A run that cannot reach a Service of its namespace whose own pods are failing (a migration Job and
     its Pending database): that pod finding is the root cause, the failed Job its symptom."""
-    from kubectl_prism.analyzers._util import pods_selected
-    from kubectl_prism.analyzers.pod_containers import log_tail, service_named
-    from kubectl_prism.analyzers.pods import problem_groups, root_cause
-
     ns = namespace_of(pod) or "default"
     services = sorted((name_of(s) for s in ctx.snapshot.of_kind("Service", ns)), key=len, reverse=True)
     service = service_named(services, None, line, log_tail(ctx.snapshot, ns, name_of(pod), container))
     if service is None:
-        return "", None
+        return "", []
     selector = ((ctx.snapshot.get("Service", ns, service) or {}).get("spec") or {}).get("selector")
-    backends = pods_selected(ctx.snapshot, ns, selector)
-    return service, root_cause(ctx.snapshot, backends, groups=problem_groups(ctx.snapshot, ctx.now))
+    return service, [ObjectRef.of(p) for p in pods_selected(ctx.snapshot, ns, selector)]
 
 
 def _link_dependency(finding: Finding, runs: _Runs) -> Finding:
-    if runs.cause is not None:
-        finding.caused_by = runs.cause
-        finding.severity = Severity.WARNING
-        finding.message += (
-            f" Its pods cannot reach Service {runs.service}, whose own pods are failing "
-            f"({runs.cause['rule']}): fix that first, then run it again."
-        )
+    if runs.backends:
+
+        def then(finding: Finding, _: Finding | None) -> None:
+            finding.severity = Severity.WARNING
+            finding.message += (
+                f" Its pods cannot reach Service {runs.service}, whose own pods are failing "
+                f"({(finding.caused_by or {}).get('rule')}): fix that first, then run it again."
+            )
+
+        finding.links.append(Link(pod_finding(runs.backends), then=then))
     return finding
 
 
@@ -168,11 +169,11 @@ def analyze_job(ctx: WorkloadContext, job: KubeObject) -> list[Finding]:
     if failed_cond is None:
         create = failed_create(ctx.events, "Job", ns, name)
         if create is not None and not status.get("active"):
-            cause = admission_cause(ctx.snapshot, ns, create)
+            want = admission_want(ns, create)
             return [
                 Finding(
                     JOB_FAILED.id,
-                    Severity.WARNING if cause else Severity.CRITICAL,
+                    Severity.CRITICAL,
                     f"Job {name}: cannot create pods ({create.summary})",
                     ObjectRef.of(job),
                     reason=create.reason,
@@ -180,7 +181,7 @@ def analyze_job(ctx: WorkloadContext, job: KubeObject) -> list[Finding]:
                     evidence=[*create.evidence, counts],
                     remediation=create.remediation,
                     related=create.related,
-                    caused_by=cause,
+                    links=[Link(want, then=warning)] if want else [],
                 )
             ]
         if not status.get("failed"):

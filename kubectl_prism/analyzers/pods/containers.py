@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 
-from kubectl_prism.analyzers.pod_common import (
-    LOG_TAIL,
-    PodContext,
-    ProblemGroup,
-    container_spec,
-    container_status,
-    format_memory,
-    parse_quantity,
+from kubectl_prism.analyzers._index import LOG_TAIL
+from kubectl_prism.analyzers.log_dependencies import (
+    connection_error,
+    log_tail,
+    service_named,
+    unresolved_host,
 )
 from kubectl_prism.analyzers.pod_evidence import (
     decisive_log_line,
@@ -24,24 +21,18 @@ from kubectl_prism.analyzers.pod_evidence import (
     start_error_cause,
     trim,
 )
-from kubectl_prism.analyzers.pod_lifecycle import probe_port_fix, probe_port_mismatch
+from kubectl_prism.analyzers.pod_groups import ProblemGroup
 from kubectl_prism.analyzers.pod_status import CRASH_LOOP, OOM_KILLED
+from kubectl_prism.analyzers.pods.context import (
+    PodContext,
+    container_spec,
+    container_status,
+    format_memory,
+    parse_quantity,
+)
+from kubectl_prism.analyzers.pods.lifecycle import probe_port_fix, probe_port_mismatch
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
-from kubectl_prism.snapshot import Snapshot, name_of
-
-# A host name that did not resolve, in the words of common clients (busybox, Go, glibc, Node, Java, curl).
-_UNRESOLVED = re.compile(
-    r"bad address '([\w.-]+)'|lookup ([\w.-]+) on [\d.:]+: no such host|could not (?:resolve|translate) host"
-    r"(?: name)?:? \"?([\w.-]+)|getaddrinfo (?:ENOTFOUND|EAI_AGAIN) ([\w.-]+)|UnknownHostException: "
-    r"([\w.-]+)|"
-    r"([\w.-]+): (?:Name or service not known|Temporary failure in name resolution)"
-)
-_CONNECTION_ERROR = re.compile(
-    r"refused|timeout|timed out|no route|unreachable|no such host|resolve|could not connect|lookup|bad "
-    r"address|"
-    r"name resolution|not known|ENOTFOUND|UnknownHost",
-    re.I,
-)
+from kubectl_prism.snapshot import name_of
 
 
 def termination_evidence(ctx: PodContext, group: ProblemGroup) -> list[str]:
@@ -116,37 +107,11 @@ def _rollback(ctx: PodContext, group: ProblemGroup) -> Remediation | None:
     )
 
 
-def log_tail(snapshot: Snapshot, ns: str, pod: str, container: str, lines: int = 50) -> list[str]:
-    """The last lines of the container's previous and current logs."""
-    tails = [snapshot.log(ns, pod, container, previous=True), snapshot.log(ns, pod, container)]
-    return [t for text in tails if text for t in text.splitlines()[-lines:]]
-
-
-def service_named(services: list[str], own: str | None, line: str, tail_lines: list[str]) -> str | None:
-    """The Service (of `services`, longest names first) a connection error talks about, if any.
-
-    The decisive line first; then host-like mentions anywhere in the log tail ("host \"db\"", "db:5432").
-    """
-    if not _CONNECTION_ERROR.search(line):
-        return None
-    candidates = [(line, r"(?<![\w-]){0}(?=[.:\"'/\s]|$)")] + [
-        (t, r"(?:host\s+\"?|//|@|lookup\s+|server at \"?){0}\b|(?<![\w.-]){0}(?:\.[\w-]+)*:\d+")
-        for t in tail_lines
-    ]
-    for text, pattern in candidates:
-        for svc in services:
-            # The substring test is a cheap prefilter (every pattern contains the name literally): with
-            # hundreds of Services and 50 log lines, compiling a pattern per pair dominated the run.
-            if svc != own and svc in text and re.search(pattern.format(re.escape(svc)), text):
-                return svc
-    return None
-
-
 def _dependency_hint(
     ctx: PodContext, group: ProblemGroup, line: str | None
 ) -> tuple[list[ObjectRef], list[Remediation]]:
     """A connection error naming a Service of this namespace: point at it (or say it does not exist)."""
-    if not line or not _CONNECTION_ERROR.search(line):
+    if not line or not connection_error(line):
         return [], []
     ns = group.namespace
     own = group.owner.name if group.owner else None
@@ -159,12 +124,11 @@ def _dependency_hint(
                 group.kubectl("get", "endpoints", svc),
             )
         ]
-    unresolved = next((m for t in [line, *tail_lines] if (m := _UNRESOLVED.search(t))), None)
+    host = unresolved_host([line, *tail_lines])
     services_known = not any(
         g.resource == "services" and g.namespace in (None, ns) for g in ctx.snapshot.gaps
     )
-    if unresolved and services_known:
-        host = next(g for g in unresolved.groups() if g)
+    if host and services_known:
         short = host.split(".")[0]
         if "." not in host or host.split(".")[1:2] == [ns] or ".svc" in host:
             return [ObjectRef("Service", short, ns)], [

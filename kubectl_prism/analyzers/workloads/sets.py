@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from kubectl_prism.analyzers import Rule
-from kubectl_prism.analyzers.workload_common import WorkloadContext, failure_finding, link_infra, symptom_of
-from kubectl_prism.analyzers.workload_create import failed_create
+from kubectl_prism.analyzers.workloads.common import (
+    WorkloadContext,
+    caused_by_pods,
+    failure_finding,
+    infra_link,
+)
+from kubectl_prism.analyzers.workloads.create import failed_create
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, name_of, namespace_of
 
@@ -91,12 +96,8 @@ def analyze_statefulset(ctx: WorkloadContext, sts: KubeObject) -> list[Finding]:
             )
         ],
     )
-    if group := ctx.cause(sts):
-        finding.severity = Severity.WARNING
-        finding.caused_by, why = symptom_of(group)
-        finding.title += f" — caused by {why}"
-    else:
-        link_infra(finding, ctx, sts)
+    group = ctx.cause(sts)
+    finding.links = [caused_by_pods(group) if group else infra_link(ctx, sts)]
     findings.append(finding)
     return findings
 
@@ -159,12 +160,8 @@ def analyze_daemonset(ctx: WorkloadContext, ds: KubeObject) -> list[Finding]:
             Remediation("See the DaemonSet's pods and events", f"kubectl -n {ns} describe daemonset {name}")
         ],
     )
-    if group := ctx.cause(ds):
-        finding.severity = Severity.WARNING
-        finding.caused_by, why = symptom_of(group)
-        finding.title += f" — caused by {why}"
-    else:
-        link_infra(finding, ctx, ds)
+    group = ctx.cause(ds)
+    finding.links = [caused_by_pods(group) if group else infra_link(ctx, ds)]
     findings.append(finding)
     return findings
 
