@@ -111,10 +111,11 @@ class Server:
 def list_paths() -> list[str]:
     """The cluster-wide lists prism reads for -A: what the floor fetches too."""
     sys.path.insert(0, str(ROOT))
+    from kubectl_prism import apipath
     from kubectl_prism.gather.live import CLUSTER_KINDS, NAMESPACED_KINDS
     from kubectl_prism.kinds import BY_KIND
 
-    return [BY_KIND[kind].list_path(None) for kind in NAMESPACED_KINDS + CLUSTER_KINDS]
+    return [apipath.collection(BY_KIND[kind]).path for kind in NAMESPACED_KINDS + CLUSTER_KINDS]
 
 
 def floor_command(server: Server) -> list[str]:

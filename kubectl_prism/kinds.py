@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kubectl_prism.errors import UsageError
+from kubectl_prism.names import check_name
+from kubectl_prism.printable import shown
 
 
 @dataclass(frozen=True)
@@ -24,14 +26,6 @@ class KindInfo:
     def api_prefix(self) -> str:
         """URL prefix of the kind's API group: `/api/v1` or `/apis/apps/v1`."""
         return f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-
-    def list_path(self, namespace: str | None = None) -> str:
-        if self.namespaced and namespace:
-            return f"{self.api_prefix}/namespaces/{namespace}/{self.plural}"
-        return f"{self.api_prefix}/{self.plural}"
-
-    def object_path(self, name: str, namespace: str | None = None) -> str:
-        return f"{self.list_path(namespace if self.namespaced else None)}/{name}"
 
     @property
     def resource(self) -> str:
@@ -117,17 +111,23 @@ def resolve_kind(text: str) -> KindInfo:
     info = _ALIASES.get(text.strip().lower())
     if info is None:
         raise UsageError(
-            f'unknown kind "{text}"', hint=f"accepted kinds: {accepted_kinds_line()}"
+            f"unknown kind {shown(text)}", hint=f"accepted kinds: {accepted_kinds_line()}"
         )
     return info
 
 
 @dataclass(frozen=True)
 class Target:
-    """A named object to diagnose: `deploy/api` resolves to Target(Deployment, "api")."""
+    """A named object to diagnose: `deploy/api` resolves to Target(Deployment, "api").
+
+    The name follows the kind's naming rule (kubectl_prism/names.py), or there is no Target.
+    """
 
     info: KindInfo
     name: str
+
+    def __post_init__(self) -> None:
+        check_name(self.info.kind, self.name)
 
     @property
     def kind(self) -> str:
@@ -142,7 +142,7 @@ def parse_target(text: str) -> Target:
     kind, sep, name = text.partition("/")
     if not sep or not kind or not name or "/" in name:
         raise UsageError(
-            f'malformed target "{text}": expected KIND/NAME, e.g. pod/api-0 or deploy/api',
+            f"malformed target {shown(text)}: expected KIND/NAME, e.g. pod/api-0 or deploy/api",
             hint=f"accepted kinds: {accepted_kinds_line()}",
         )
     return Target(resolve_kind(kind), name)

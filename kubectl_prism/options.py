@@ -115,6 +115,10 @@ def with_global_options(func: F) -> F:
             from kubectl_prism.errors import UsageError
 
             raise UsageError("-n/--namespace and -A/--all-namespaces cannot be used together")
+        if g.namespace:
+            from kubectl_prism.names import check_namespace
+
+            check_namespace(g.namespace)
         return func(*args, g=g, **kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=own + _GLOBAL_PARAMS)  # type: ignore[attr-defined]

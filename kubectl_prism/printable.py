@@ -23,3 +23,14 @@ def printable(text: str) -> str:
         return text
     text = _ESCAPES.sub("", text).replace("\r\n", "\n")
     return _CONTROLS.sub("\ufffd", text)
+
+
+# Names echoed in error lines are cut here: a 5,000-character name helps nobody read the error.
+SHOWN_MAX = 200
+
+
+def shown(text: str, limit: int = SHOWN_MAX) -> str:
+    """A value quoted for one error line: printable, on one line, at most `limit` characters."""
+    cut = len(text) > limit
+    one_line = printable(text[:limit]).replace("\n", "\ufffd").replace("\t", "\ufffd")
+    return f'"{one_line}…" ({len(text)} characters)' if cut else f'"{one_line}"'

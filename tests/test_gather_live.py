@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from kubectl_prism import apipath
 from kubectl_prism.errors import ClusterAccessError
 from kubectl_prism.gather import gather_scope
 from kubectl_prism.gather.live import NAMESPACED_KINDS
@@ -110,7 +111,7 @@ def test_namespace_scope_lists_each_kind_once_in_its_namespace(fake_kube: Any) -
     for r in requests:
         assert r.path == METRICS_DISCOVERY or in_namespace(r.path, "shop"), r.path
     lists = [r.path for r in requests if not r.path.endswith("/log") and r.path != METRICS_DISCOVERY]
-    assert sorted(lists) == sorted(BY_KIND[k].list_path("shop") for k in NAMESPACED_KINDS)
+    assert sorted(lists) == sorted(apipath.collection(BY_KIND[k], "shop").path for k in NAMESPACED_KINDS)
     # no per-object GETs: the only named paths are log reads
     assert not [p for p in paths(api) if "/pods/" in p and not p.endswith("/log")]
     assert "/api/v1/nodes" not in paths(api)  # no pod waits for scheduling: nodes do not matter

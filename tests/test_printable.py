@@ -26,3 +26,12 @@ def test_printable(text: str, expected: str) -> None:
 def test_clean_text_is_returned_as_is() -> None:
     text = "x" * 10_000
     assert printable(text) is text
+
+
+def test_shown_quotes_one_line_and_cuts_long_values() -> None:
+    from kubectl_prism.printable import shown
+
+    assert shown("api-0") == '"api-0"'
+    assert shown("a\nb\tc\x00") == '"a\ufffdb\ufffdc\ufffd"'
+    long = shown("x" * 5000)
+    assert long == '"' + "x" * 200 + '…" (5000 characters)'

@@ -71,6 +71,10 @@ def resolve_namespace(g: GlobalOptions) -> str | None:
 
 def gather_scope(g: GlobalOptions, target: Target | None) -> Snapshot:
     """The snapshot for a command's scope, from `--snapshot` or from the live cluster."""
+    if g.namespace:
+        from kubectl_prism.names import check_namespace
+
+        check_namespace(g.namespace)  # before anything is read: a bad name is a usage error, not a request
     if target is not None and target.info.namespaced and g.all_namespaces:
         raise UsageError("a resource cannot be retrieved by name across all namespaces",
                          hint=f"use -n NAMESPACE with {target}")

@@ -20,13 +20,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from kubectl_prism import __version__
+from kubectl_prism.apipath import ApiPath
 from kubectl_prism.errors import ClusterAccessError
 from kubectl_prism.gather.kubeconfig import ClusterConnection
 
-JSON = "application/json"
-# Secrets are listed as metadata only so their values never reach this process (DESIGN §1, §6).
-METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
-METADATA = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
 LIST_LIMIT = 500  # kubectl's default --chunk-size
 
 
@@ -85,24 +82,23 @@ class KubeClient:
 
     # --- public API --------------------------------------------------------------------------------
 
-    def get_json(self, path: str, query: dict[str, Any] | None = None, accept: str = JSON) -> dict[str, Any]:
-        data = self._get(path, query, accept)
+    def get_json(self, path: ApiPath, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One JSON object (`extra`: paging parameters only; everything else is in the ApiPath)."""
+        data = self._get(path, extra)
         try:
             doc = json.loads(data)
         except ValueError as exc:
-            raise ApiError(200, f"the server answered with invalid JSON: {exc}", path) from exc
+            raise ApiError(200, f"the server answered with invalid JSON: {exc}", path.path) from exc
         if not isinstance(doc, dict):
-            raise ApiError(200, "the server answered with JSON that is not an object", path)
+            raise ApiError(200, "the server answered with JSON that is not an object", path.path)
         return doc
 
-    def get_text(self, path: str, query: dict[str, Any] | None = None) -> str:
-        return self._get(path, query, "text/plain, */*").decode("utf-8", errors="replace")
+    def get_text(self, path: ApiPath) -> str:
+        return self._get(path, None).decode("utf-8", errors="replace")
 
     def list(
         self,
-        path: str,
-        query: dict[str, Any] | None = None,
-        accept: str = JSON,
+        path: ApiPath,
         limit: int = LIST_LIMIT,
         transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> list[dict[str, Any]]:
@@ -112,19 +108,18 @@ class KubeClient:
         instead of piling up to the size of the whole list.
         """
         items: list[dict[str, Any]] = []
-        params = dict(query or {})
-        params["limit"] = limit
+        params: dict[str, Any] = {"limit": limit}
         while True:
             try:
-                page = self.get_json(path, params, accept)
+                page = self.get_json(path, params)
             except Expired:
                 if "continue" not in params:
                     raise
                 # The token expired between pages (the server compacted); start over in one request,
                 # as client-go's pager does.
-                params = dict(query or {})
+                params = {}
                 items.clear()
-                page = self.get_json(path, params, accept)
+                page = self.get_json(path, params)
             page_items: Iterable[dict[str, Any]] = page.get("items") or []
             items.extend(map(transform, page_items) if transform else page_items)
             token = (page.get("metadata") or {}).get("continue")
@@ -166,13 +161,18 @@ class KubeClient:
                 ) from exc
         return ctx
 
-    def _get(self, path: str, query: dict[str, Any] | None, accept: str) -> bytes:
+    def _get(self, path: ApiPath, extra: dict[str, Any] | None) -> bytes:
         import urllib3
 
-        url = self._base + path
+        if not isinstance(path, ApiPath):  # a str path would skip the name checks (kubectl_prism/apipath)
+            raise TypeError(f"KubeClient sends only an ApiPath, not {type(path).__name__}")
+        query = dict(path.query)
+        query.update(extra or {})
+        url = self._base + path.path
         if query:
             url += "?" + urllib.parse.urlencode(query)
-        headers = {"Accept": accept, "Accept-Encoding": "gzip", "User-Agent": f"kubectl-prism/{__version__}"}
+        headers = {"Accept": path.accept, "Accept-Encoding": "gzip",
+                   "User-Agent": f"kubectl-prism/{__version__}"}
         auth = self.conn.auth_header()
         if auth:
             headers["Authorization"] = auth
@@ -192,7 +192,7 @@ class KubeClient:
                 hint=f'refresh your login / token for context "{self.conn.context}"',
             )
         error_type = {403: Forbidden, 404: NotFound, 410: Expired}.get(resp.status, ApiError)
-        raise error_type(resp.status, message, path)
+        raise error_type(resp.status, message, path.path)
 
     def _transport_error(self, exc: Exception) -> ClusterAccessError:
         import urllib3

@@ -21,12 +21,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from kubectl_prism import apipath
 from kubectl_prism.errors import ClusterAccessError
 from kubectl_prism.gather import rules
 from kubectl_prism.gather import scope as sc
-from kubectl_prism.gather.http import METADATA, METADATA_LIST, ApiError, Forbidden, KubeClient, NotFound
+from kubectl_prism.gather.http import ApiError, Forbidden, KubeClient, NotFound
 from kubectl_prism.gather.kubeconfig import ClusterConnection
 from kubectl_prism.kinds import BY_KIND, KindInfo, Target
+from kubectl_prism.names import InvalidName
 from kubectl_prism.snapshot import KubeObject, LogKey, Snapshot, meta, name_of
 
 # Namespaced kinds read for a namespace or the whole cluster, biggest first so they start first.
@@ -41,7 +43,7 @@ CLUSTER_KINDS = (
     "Node", "Namespace", "PersistentVolume", "StorageClass", "IngressClass",
     "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
 )
-METRICS_DISCOVERY = "/apis/metrics.k8s.io/v1beta1"
+METRICS_DISCOVERY = apipath.group_version("metrics.k8s.io", "v1beta1")
 WORKERS = 8
 # A target's pods on at most this many nodes: GET each node; on more, one list of all nodes is cheaper.
 MAX_NODE_GETS = 4
@@ -129,7 +131,7 @@ class _Gatherer:
 
     def _namespace_target(self, target: Target) -> None:
         try:
-            obj = self.client.get_json(target.info.object_path(target.name))
+            obj = self.client.get_json(apipath.item(target.info, target.name))
             self._add([self._fix(target.info, obj)])
         except NotFound:
             raise ClusterAccessError(f'namespace "{target.name}" not found') from None
@@ -145,9 +147,9 @@ class _Gatherer:
         name = name_of(node)
         self._parallel([
             self._discover_metrics,
-            self._lister("Pod", None, field_selector=f"spec.nodeName={name}"),
-            self._lister("Event", None,
-                         field_selector=f"involvedObject.kind=Node,involvedObject.name={name}"),
+            self._lister("Pod", None, field_selector=apipath.field_selector({"spec.nodeName": name})),
+            self._lister("Event", None, field_selector=apipath.field_selector(
+                {"involvedObject.kind": "Node", "involvedObject.name": name})),
         ])
         tasks = self._log_tasks(self.snap.of_kind("Pod"))
         if self.metrics_served:
@@ -171,8 +173,8 @@ class _Gatherer:
         tasks += self._pod_tasks(anchor, ns)
         tasks += [self._lister(kind, ns) for kind in rules.RELATED_KINDS]
         if target.kind == "Pod":
-            tasks.append(self._lister("Event", ns, field_selector=(
-                f"involvedObject.kind=Pod,involvedObject.name={target.name}")))
+            tasks.append(self._lister("Event", ns, field_selector=apipath.field_selector(
+                {"involvedObject.kind": "Pod", "involvedObject.name": target.name})))
         else:
             tasks.append(self._lister("Event", ns))
         self._parallel(tasks)
@@ -229,15 +231,9 @@ class _Gatherer:
         info = BY_KIND[kind]
 
         def run() -> None:
-            query = {}
-            if label_selector:
-                query["labelSelector"] = label_selector
-            if field_selector:
-                query["fieldSelector"] = field_selector
-            accept = METADATA_LIST if kind == "Secret" else "application/json"
+            path = apipath.collection(info, ns, label_selector=label_selector, field_selector=field_selector)
             try:
-                items = self.client.list(info.list_path(ns), query, accept=accept,
-                                         transform=lambda item: self._fix(info, item))
+                items = self.client.list(path, transform=lambda item: self._fix(info, item))
             except ApiError as err:
                 self._gap(info, ns if info.namespaced else None, _reason(err))
                 return
@@ -253,8 +249,7 @@ class _Gatherer:
         info = target.info
         where = f' in namespace "{ns}"' if info.namespaced else ""
         try:
-            obj = self.client.get_json(info.object_path(target.name, ns),
-                                       accept=METADATA if info.kind == "Secret" else "application/json")
+            obj = self.client.get_json(apipath.item(info, target.name, ns))
         except NotFound:
             raise ClusterAccessError(f'{info.kind.lower()} "{target.name}" not found{where}',
                                      hint=f"list them with: kubectl get {info.resource}"
@@ -270,10 +265,18 @@ class _Gatherer:
         return fixed
 
     def _get_optional(self, info: KindInfo, ns: str | None, name: str) -> KubeObject | None:
-        """One named object that may be missing or forbidden (an owner, a scale target, node metrics)."""
+        """One named object that may be missing or forbidden (an owner, a scale target, node metrics).
+
+        Its name comes from another object (an ownerReference, a scaleTargetRef, a pod's nodeName): one
+        that no object can have is skipped as a gap, never requested.
+        """
         try:
-            obj = self.client.get_json(info.object_path(name, ns),
-                                       accept=METADATA if info.kind == "Secret" else "application/json")
+            path = apipath.item(info, name, ns)
+        except InvalidName:
+            self._gap(info, ns if info.namespaced else None, "skipped a reference with an invalid name")
+            return None
+        try:
+            obj = self.client.get_json(path)
         except NotFound:
             return None
         except ApiError as err:
@@ -320,12 +323,15 @@ class _Gatherer:
         return [lambda key=key: self._fetch_log(key) for key in keys]
 
     def _fetch_log(self, key: LogKey) -> None:
-        query: dict[str, Any] = {"container": key.container, "tailLines": rules.LOG_TAIL_LINES,
-                                 "limitBytes": rules.LOG_LIMIT_BYTES}
-        if key.previous:
-            query["previous"] = "true"
         try:
-            text = self.client.get_text(f"/api/v1/namespaces/{key.namespace}/pods/{key.pod}/log", query)
+            path = apipath.pod_log(key.namespace, key.pod, key.container, previous=key.previous,
+                                   tail_lines=rules.LOG_TAIL_LINES, limit_bytes=rules.LOG_LIMIT_BYTES)
+        except InvalidName:  # a name from the pod's status that no container can have
+            with self._lock:
+                self.snap.add_gap("pods/log", key.namespace, "skipped a container with an invalid name")
+            return
+        try:
+            text = self.client.get_text(path)
         except Forbidden:
             with self._lock:
                 self.snap.add_gap("pods/log", key.namespace, "forbidden")

@@ -37,6 +37,7 @@ from kubectl_prism.gather.rules import (
     template_labels,
 )
 from kubectl_prism.kinds import BY_KIND, Target
+from kubectl_prism.names import check_namespace
 from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of, namespace_of
 
 Key = tuple[str, str | None, str]  # (kind, namespace, name)
@@ -48,6 +49,10 @@ class GatherScope:
 
     namespace: str | None
     target: Target | None = None
+
+    def __post_init__(self) -> None:
+        if self.namespace is not None:
+            check_namespace(self.namespace)
 
     def describe(self) -> str:
         where = f"namespace {self.namespace}" if self.namespace else "all namespaces"

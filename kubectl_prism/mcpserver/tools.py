@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from kubectl_prism import apipath
 from kubectl_prism.errors import UsageError
-from kubectl_prism.gather.http import METADATA, METADATA_LIST, ApiError, Forbidden, NotFound
+from kubectl_prism.gather.http import ApiError, Forbidden, NotFound
 from kubectl_prism.kinds import BY_KIND, KindInfo, Target, parse_target
 from kubectl_prism.mcpserver import results as r
 from kubectl_prism.mcpserver.cluster import (
@@ -27,6 +28,7 @@ from kubectl_prism.mcpserver.cluster import (
     resolve_kind,
 )
 from kubectl_prism.mcpserver.policy import Policy
+from kubectl_prism.names import check_name
 from kubectl_prism.redact import redact_object, redact_text
 from kubectl_prism.snapshot import KubeObject, meta, name_of, namespace_of
 from kubectl_prism.timeutil import event_time
@@ -89,7 +91,7 @@ class Tools:
         ctx = self.context(policy, context)
         info = BY_KIND["Namespace"]
         try:
-            page = self.cluster.client(ctx).get_json(info.list_path(), {"limit": MAX_LIST})
+            page = self.cluster.client(ctx).get_json(apipath.collection(info, limit=MAX_LIST))
         except Forbidden:
             return _forbidden(ctx, "list", info, None, allowed=policy.namespaces)
         rows = [{"name": name_of(o), "phase": (o.get("status") or {}).get("phase"),
@@ -105,12 +107,9 @@ class Tools:
         info = resolve_kind(kind)
         ctx = self.context(policy, context)
         ns = self.namespace(policy, ctx, namespace, info=info)
-        query: dict[str, Any] = {"limit": MAX_LIST}
-        if label_selector:
-            query["labelSelector"] = label_selector
-        accept = METADATA_LIST if info.kind == "Secret" else "application/json"
+        path = apipath.collection(info, ns, label_selector=label_selector, limit=MAX_LIST)
         try:
-            page = self.cluster.client(ctx).get_json(info.list_path(ns), query, accept=accept)
+            page = self.cluster.client(ctx).get_json(path)
         except Forbidden:
             return _forbidden(ctx, "list", info, ns)
         except NotFound:
@@ -146,10 +145,10 @@ class Tools:
         ns = self.object_namespace(policy, ctx, namespace, info)
         if info.kind == "Namespace":
             policy.check_namespace(name)
-        accept = METADATA if info.kind == "Secret" else "application/json"
+        path = apipath.item(info, name, ns)  # a name that cannot exist is a tool error, never a request
         where = f" in namespace {ns}" if ns else ""
         try:
-            obj = self.cluster.client(ctx).get_json(info.object_path(name, ns), accept=accept)
+            obj = self.cluster.client(ctx).get_json(path)
         except Forbidden:
             return _forbidden(ctx, "get", info, ns)
         except NotFound:
@@ -174,17 +173,16 @@ class Tools:
         # Events about a node or another cluster-scoped object may be in any namespace.
         cluster_scoped = info is not None and not info.namespaced
         ns = self.namespace(policy, ctx, namespace, all_namespaces=cluster_scoped and not namespace)
-        selectors = []
+        selectors = {}
         if info is not None:
-            selectors.append(f"involvedObject.kind={info.kind}")
+            selectors["involvedObject.kind"] = info.kind
         if name:
-            selectors.append(f"involvedObject.name={name}")
-        query: dict[str, Any] = {"limit": MAX_LIST}
-        if selectors:
-            query["fieldSelector"] = ",".join(selectors)
+            selectors["involvedObject.name"] = check_name(info.kind if info else "Object", name)
         events_info = BY_KIND["Event"]
+        path = apipath.collection(events_info, ns, field_selector=apipath.field_selector(selectors),
+                                  limit=MAX_LIST)
         try:
-            page = self.cluster.client(ctx).get_json(events_info.list_path(ns), query)
+            page = self.cluster.client(ctx).get_json(path)
         except Forbidden:
             return _forbidden(ctx, "list", events_info, ns)
         except ApiError as err:
@@ -202,23 +200,22 @@ class Tools:
         tail = max(1, min(int(tail_lines or DEFAULT_TAIL), MAX_TAIL))
         ctx = self.context(policy, context)
         ns = self.object_namespace(policy, ctx, namespace, BY_KIND["Pod"])
+        assert ns is not None  # pods are namespaced
+        apipath.pod_log(ns, pod, container or None)  # names checked before any request
         client = self.cluster.client(ctx)
         if not container:
             try:
-                container = _default_container(client.get_json(BY_KIND["Pod"].object_path(pod, ns)))
+                container = _default_container(client.get_json(apipath.item(BY_KIND["Pod"], pod, ns)))
             except NotFound:
                 return r.json_reply({"status": r.NO_DATA,
                                      "message": f"pod {pod} not found in namespace {ns}"}, r.NO_DATA)
             except Forbidden:
                 return _forbidden(ctx, "get", BY_KIND["Pod"], ns, extra=" (pass `container` to read the log "
                                   "without reading the pod)")
-        query: dict[str, Any] = {"tailLines": tail, "limitBytes": LOG_LIMIT_BYTES}
-        if container:
-            query["container"] = container
-        if previous:
-            query["previous"] = "true"
+        path = apipath.pod_log(ns, pod, container, previous=previous, tail_lines=tail,
+                               limit_bytes=LOG_LIMIT_BYTES)
         try:
-            text = client.get_text(f"/api/v1/namespaces/{ns}/pods/{pod}/log", query)
+            text = client.get_text(path)
         except Forbidden:
             return _forbidden(ctx, "get", None, ns, resource="pods/log")
         except ApiError as err:  # 400: no previous instance, container not found; 404: no such pod

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.fakes import kube_auth, kube_protobuf
 from tests.fakes.kube_request import JSON, Call, Reply
@@ -27,7 +27,7 @@ _WATCH_CAP_SECONDS = 60.0
 @dataclass
 class RecordedRequest:
     method: str
-    path: str
+    path: str  # as the server reads it: percent-decoded, like Go's URL.Path in kube-apiserver
     query: dict[str, list[str]]
     user: str | None  # None: no or unknown token
     status: int
@@ -36,6 +36,7 @@ class RecordedRequest:
     body: Any = None  # parsed JSON/YAML, a decoded protobuf review, raw bytes (protobuf) or text
     dry_run: bool = False  # a mutating request with dryRun=All (query or DeleteOptions)
     mutating: bool = False  # it changed stored state (2xx, not a dry run, not an access review)
+    raw_path: str = ""  # the path as sent on the wire, before percent-decoding
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -76,7 +77,9 @@ class Handler(BaseHTTPRequestHandler):
         query = parse_qs(split.query, keep_blank_values=True)
         auth = self.headers.get("Authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        call = Call(method=self.command, path=split.path, query=query, accept=self.headers.get("Accept", ""),
+        # kube-apiserver routes on Go's decoded URL.Path: `%2F` in a name is a `/` there.
+        call = Call(method=self.command, path=unquote(split.path), query=query,
+                    accept=self.headers.get("Accept", ""),
                     content_type=self.headers.get("Content-Type", ""), raw_body=raw_body,
                     ident=api.identities.get(token) if token else None)
         dry_run = "All" in query.get("dryRun", [])
@@ -84,6 +87,7 @@ class Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(ValueError, AttributeError):
                 dry_run = "All" in (json.loads(raw_body).get("dryRun") or [])
         call.dry_run = dry_run and self.command in _MUTATING
+        call.raw_path = split.path
         return call
 
     def _serve(self) -> None:
@@ -108,6 +112,7 @@ class Handler(BaseHTTPRequestHandler):
             method=call.method, path=call.path, query=call.query,
             user=call.ident.user if call.ident else None, status=reply.status, accept=call.accept,
             content_type=call.content_type, body=body, dry_run=call.dry_run, mutating=reply.changed,
+            raw_path=call.raw_path,
         ))
         if "watch" in call.extras and reply.status == 200:
             self._stream_watch(api, call)

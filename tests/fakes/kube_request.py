@@ -37,6 +37,7 @@ class Call:
     parsed_body: Any = None
     dry_run: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
+    raw_path: str = ""  # before percent-decoding (`path` is decoded, as kube-apiserver routes it)
 
     def param(self, name: str, default: str = "") -> str:
         values = self.query.get(name)
