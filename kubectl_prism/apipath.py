@@ -73,7 +73,8 @@ class ApiPath:
         return self.path
 
 
-def _make(path: str, query: Mapping[str, Any], accept: str, resource: str, secret: bool = False) -> ApiPath:
+def _build_path(path: str, query: Mapping[str, Any], accept: str, resource: str,
+                secret: bool = False) -> ApiPath:
     pairs = tuple((k, _query_value(v)) for k, v in query.items() if v is not None and v is not False)
     return ApiPath(path, pairs, accept, resource, secret, _KEY)
 
@@ -108,8 +109,8 @@ def collection(info: KindInfo, namespace: str | None = None, *, label_selector: 
     """A list: of one namespace, or of every namespace (`namespace=None`, or a cluster-scoped kind)."""
     secret = _is_secret(info)
     query = {"labelSelector": label_selector or None, "fieldSelector": field_selector or None, "limit": limit}
-    return _make(_collection_path(info, namespace), query, METADATA_LIST if secret else JSON, info.resource,
-                 secret)
+    return _build_path(_collection_path(info, namespace), query, METADATA_LIST if secret else JSON,
+                       info.resource, secret)
 
 
 def item(info: KindInfo, name: str, namespace: str | None = None) -> ApiPath:
@@ -119,7 +120,7 @@ def item(info: KindInfo, name: str, namespace: str | None = None) -> ApiPath:
         raise PrismError(f"{info.kind.lower()} {name} needs a namespace")
     secret = _is_secret(info)
     path = f"{_collection_path(info, namespace if info.namespaced else None)}/{_segment(name)}"
-    return _make(path, {}, METADATA if secret else JSON, info.resource, secret)
+    return _build_path(path, {}, METADATA if secret else JSON, info.resource, secret)
 
 
 def pod_log(namespace: str, pod: str, container: str | None = None, *, previous: bool = False,
@@ -128,14 +129,14 @@ def pod_log(namespace: str, pod: str, container: str | None = None, *, previous:
     base = item(BY_KIND["Pod"], pod, namespace)
     query = {"container": check_container(container) if container is not None else None,
              "previous": previous, "tailLines": tail_lines, "limitBytes": limit_bytes}
-    return _make(base.path + "/log", query, TEXT, "pods/log")
+    return _build_path(base.path + "/log", query, TEXT, "pods/log")
 
 
 def group_version(group: str, version: str) -> ApiPath:
     """The discovery document of one API group version, e.g. metrics.k8s.io/v1beta1."""
     check(group, _GROUP, "API group")
     check(version, _VERSION, "API version")
-    return _make(f"/apis/{_segment(group)}/{_segment(version)}", {}, JSON, f"{group}/{version}")
+    return _build_path(f"/apis/{_segment(group)}/{_segment(version)}", {}, JSON, f"{group}/{version}")
 
 
 def field_selector(pairs: Mapping[str, str]) -> str:

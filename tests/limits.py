@@ -7,8 +7,12 @@ whole process group), so a regression fails the test instead of eating the machi
 which limit it hit.
 
 Peak RSS comes from wait4's rusage of that one child (the kernel's own high-water mark), not from
-polling; polling is used only as the guard that kills a runaway child early. Output goes to temporary
-files rather than pipes so a child that writes a lot cannot block while we wait for it.
+polling; polling is used only as the guard that kills a runaway child early (and for the peak of a
+child it had to kill). The child is started by a small spawner process rather than by the test
+process itself: the kernel carries the old address space's high-water mark into ru_maxrss at exec,
+so a child forked straight from a 300 MB test worker would report 300 MB even for `--help`. Output
+goes to temporary files rather than pipes so a child that writes a lot cannot block while we wait
+for it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,22 @@ import psutil
 
 BIN = Path(sys.executable).parent
 EXE = BIN / "kubectl-prism"
+
+# Runs argv[2:] as its own child and writes "EXITCODE MAXRSS_KB" to the fd in argv[1].
+_SPAWNER = """
+import os, sys
+report, argv = int(sys.argv[1]), sys.argv[2:]
+pid = os.fork()
+if pid == 0:
+    os.close(report)
+    try:
+        os.execvp(argv[0], argv)
+    except OSError as exc:
+        os.write(2, f"cannot run {argv[0]}: {exc}\\n".encode())
+    os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+os.write(report, b"%d %d" % (os.waitstatus_to_exitcode(status), usage.ru_maxrss))
+"""
 
 
 @dataclass(frozen=True)
@@ -88,17 +108,26 @@ def run_limited(
         if stdin is not None:
             inp.write(stdin.encode())
             inp.seek(0)
+        report_read, report_write = os.pipe()
         started = time.monotonic()
-        child = subprocess.Popen(command, stdout=out, stderr=err, stdin=inp if stdin is not None
-                                 else subprocess.DEVNULL, env=run_env, cwd=cwd, start_new_session=True)
+        try:
+            child = subprocess.Popen([sys.executable, "-S", "-c", _SPAWNER, str(report_write), *command],
+                                     stdout=out, stderr=err, stdin=inp if stdin is not None
+                                     else subprocess.DEVNULL, env=run_env, cwd=cwd, start_new_session=True,
+                                     pass_fds=(report_write,))
+        finally:
+            os.close(report_write)
         killed: dict[str, bool] = {"time": False, "memory": False}
+        polled_peak = [0]
         done = threading.Event()
 
         def guard() -> None:
             watched = psutil.Process(child.pid)
             while not done.wait(0.02):
                 over_time = time.monotonic() - started > 2 * seconds
-                over_memory = _tree_rss(watched) > 2 * rss_mb * 1024 * 1024
+                rss = _tree_rss(watched)
+                polled_peak[0] = max(polled_peak[0], rss)
+                over_memory = rss > 2 * rss_mb * 1024 * 1024
                 if over_time or over_memory:
                     killed["time" if over_time else "memory"] = True
                     with contextlib.suppress(ProcessLookupError):
@@ -107,21 +136,26 @@ def run_limited(
 
         watcher = threading.Thread(target=guard, daemon=True)
         watcher.start()
-        _, status, usage = os.wait4(child.pid, 0)
+        _, status, _ = os.wait4(child.pid, 0)
         elapsed = time.monotonic() - started
         done.set()
         watcher.join()
         child.returncode = os.waitstatus_to_exitcode(status)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(child.pid, signal.SIGKILL)  # anything the child left running in its session
+        with os.fdopen(report_read, "rb") as report:
+            measured = report.read().split()
+        # A killed run has no report from the spawner: its peak is the guard's last look.
+        code, peak_kb = (int(measured[0]), int(measured[1])) if len(measured) == 2 else \
+            (child.returncode, polled_peak[0] // 1024)
         out.seek(0)
         err.seek(0)
         return Limited(
-            code=child.returncode,
+            code=code,
             stdout=out.read().decode(errors="replace"),
             stderr=err.read().decode(errors="replace"),
             seconds=elapsed,
-            peak_rss_mb=usage.ru_maxrss / 1024,
+            peak_rss_mb=peak_kb / 1024,
             timed_out=killed["time"],
             over_memory=killed["memory"],
         )

@@ -74,6 +74,8 @@ def runnable_commands(draw: st.DrawFn) -> tuple[list[str], Scope]:
     line, namespace = draw(st.sampled_from(RUNNABLE))
     argv = shlex.split(line)
     for extra in draw(st.lists(st.sampled_from(HARMLESS), max_size=2, unique=True)):
+        if extra[0].split("=")[0] in line:
+            continue  # the row has this flag already: twice is rejected (kubectl would use the last)
         at = draw(st.sampled_from([1, len(argv)]))  # where a flag cannot take the place of a value
         argv = argv[:at] + list(extra) + argv[at:]
     return argv, Scope(namespace, "kind-dev")

@@ -76,11 +76,13 @@ def kubeconfig(api: FakeKubeAPI, tmp_path: Path) -> Path:
 def assert_safe(api: FakeKubeAPI, allowed: str = "prod") -> None:
     """Every request stayed in `allowed` (or was cluster-scoped), and no Secret was read with data."""
     for r in api.requests:
-        parts = r.path.split("/")
-        if "namespaces" in parts[:4] and len(parts) > parts.index("namespaces") + 2:
-            assert parts[parts.index("namespaces") + 1] == allowed, r.path
-        assert ".." not in parts and "%" not in r.raw_path.replace("%3A", ""), r.raw_path
-        if "secrets" in parts:
+        assert ".." not in r.path.split("/") and "%" not in r.raw_path, r.raw_path
+        parts = r.path.strip("/").split("/")
+        rest = parts[2:] if parts[0] == "api" else parts[3:]  # after /api/v1 or /apis/GROUP/VERSION
+        if len(rest) >= 3 and rest[0] == "namespaces":
+            assert rest[1] == allowed, r.path
+            rest = rest[2:]
+        if parts[0] == "api" and rest and rest[0] == "secrets":
             assert "PartialObjectMetadata" in r.accept, (r.path, r.accept)
 
 
