@@ -60,6 +60,26 @@ def enable_ai(server: FakeAIServer, monkeypatch: pytest.MonkeyPatch, provider: s
     settings.update_section("ai", **table)
 
 
+def provider_for(server: FakeAIServer, provider: str, key: str = "test-key", **kw: Any) -> Any:
+    """A provider of the real SDKs pointed at the fake server (no retries, 5 s unless told)."""
+    from kubectl_prism.ai.config import AISettings, ApiKey
+    from kubectl_prism.ai.providers import make_provider
+
+    where: dict[str, Any] = {
+        "anthropic": {"base_url": server.anthropic_base_url, "model": "claude-test"},
+        "openai": {"base_url": server.openai_base_url, "model": "gpt-test"},
+        "openai-compatible": {"base_url": server.openai_base_url, "model": "llama3.1"},
+        "azure-openai": {
+            "azure_endpoint": server.azure_endpoint,
+            "azure_deployment": "gpt-prod",
+            "api_version": "2024-10-21",
+            "model": "gpt-prod",
+        },
+    }[provider]
+    options = {"max_retries": 0, "timeout": 5.0, **where, **kw}
+    return make_provider(AISettings(provider=provider, api_key=ApiKey(key, "test"), **options))
+
+
 def shop_dump(directory: Path, *, plant: bool = True) -> Path:
     """The shop scenario as a cluster dump; with `plant`, secrets hidden in env, logs, events, ConfigMaps."""
     scenario = load_scenario(SHOP)

@@ -126,7 +126,8 @@ def test_tool_loop_streams_the_answer_and_lists_the_tools(
     logs = tool_results(server.requests[2])[1]
     assert "no such host" in logs and len(logs.splitlines()) == 4  # header + 3 lines
     records = [json.loads(line) for line in audit.audit_path().read_text().splitlines()]
-    assert [r["command"] for r in records] == ["ask", "ask", "ask"]
+    assert [r["command"] for r in records] == ["ask"] * 6
+    assert [r["event"] for r in records] == ["ai.request", "ai.response"] * 3
 
 
 def test_json_output(

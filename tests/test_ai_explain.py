@@ -102,9 +102,11 @@ def test_each_request_is_audited_without_its_payload(
     server.enqueue(tool("report_diagnosis", ANSWER))
     ai_explain(diagnosis, snapshot, settings=anthropic(server), purpose="diagnose")
     records = [json.loads(line) for line in audit.audit_path().read_text().splitlines()]
-    assert len(records) == 1
-    rec = records[0]
+    assert [r["event"] for r in records] == ["ai.request", "ai.response"]
+    rec, outcome = records
     assert rec["event"] == "ai.request" and rec["command"] == "diagnose"
+    assert outcome["sha256"] == rec["sha256"] and outcome["status"] == "ok"
+    assert outcome["tokens"]["input"] > 0 and outcome["stop_reason"] == "tool_use"
     assert (rec["provider"], rec["model"]) == ("anthropic", "claude-test")
     assert rec["bytes"] > 1000 and re.fullmatch(r"[0-9a-f]{64}", rec["sha256"])
     assert rec["redactions"], "the planted secrets were counted"

@@ -15,6 +15,7 @@ from kubectl_prism.ai.providers import make_provider, prewarm
 from kubectl_prism.ai.providers.base import Instruction, Message, ToolCall
 from kubectl_prism.errors import AIError
 from kubectl_prism.redact import redact_text
+from tests.ai_support import provider_for
 from tests.fakes.ai_server import FakeAIServer, Reply, error, slow, text, tool
 
 ANSWER = {
@@ -34,19 +35,7 @@ def server() -> Iterator[FakeAIServer]:
 
 
 def make(server: FakeAIServer, provider: str, key: str = "test-key", **kw: Any) -> Any:
-    where: dict[str, Any] = {
-        "anthropic": {"base_url": server.anthropic_base_url, "model": "claude-test"},
-        "openai": {"base_url": server.openai_base_url, "model": "gpt-test"},
-        "openai-compatible": {"base_url": server.openai_base_url, "model": "llama3.1"},
-        "azure-openai": {
-            "azure_endpoint": server.azure_endpoint,
-            "azure_deployment": "gpt-prod",
-            "api_version": "2024-10-21",
-            "model": "gpt-prod",
-        },
-    }[provider]
-    options = {"max_retries": 0, "timeout": 5.0, **where, **kw}
-    return make_provider(AISettings(provider=provider, api_key=ApiKey(key, "test"), **options))
+    return provider_for(server, provider, key, **kw)
 
 
 def conversation() -> list[Message]:
@@ -84,7 +73,7 @@ def test_anthropic_json_with_tool_use(server: FakeAIServer) -> None:
     assert req.path == "/v1/messages" and req.api_key == "sk-ant-test"
     assert "anthropic-version" in req.headers
     body = req.json
-    assert body["model"] == "claude-test" and body["system"].startswith("You are kubectl-prism")
+    assert body["model"] == "claude-test" and body["system"][0]["text"].startswith("You are kubectl-prism")
     assert body["tools"][0]["name"] == "report_diagnosis" and "input_schema" in body["tools"][0]
     assert body["messages"] == [
         {"role": "user", "content": [{"type": "text", "text": "pod api-1 is OOMKilled"}]}
@@ -302,8 +291,8 @@ def test_unknown_model(server: FakeAIServer) -> None:
 @pytest.mark.parametrize("stream", [False, True])
 def test_slow_provider_times_out(server: FakeAIServer, stream: bool) -> None:
     server.enqueue(slow(3.0))
-    with pytest.raises(AIError, match="did not answer in time"):
-        make(server, "openai", timeout=0.3).complete(conversation(), [], stream=stream)
+    with pytest.raises(AIError, match=r"did not answer within 1 s"):
+        make(server, "openai", timeout=1).complete(conversation(), [], stream=stream)
 
 
 def test_unreachable_provider() -> None:
@@ -353,7 +342,7 @@ def test_requests_carry_only_what_we_built(server: FakeAIServer) -> None:
     server.enqueue(text("ok"))
     make(server, "openai").complete(conversation(), [], stream=False)
     body = json.loads(server.requests[-1].body)
-    assert set(body) == {"model", "messages", "max_completion_tokens"}
+    assert set(body) == {"model", "messages", "max_completion_tokens", "temperature"}
 
 
 def test_prewarm_with_settings_hands_out_a_warm_provider(server: FakeAIServer) -> None:

@@ -18,10 +18,12 @@ from kubectl_prism.ai.loop import send
 from kubectl_prism.ai.prompts import DISCLAIMER, EXPLAIN_FORCE, EXPLAIN_SYSTEM, EXPLAIN_TASK, REPORT_TOOL
 from kubectl_prism.ai.providers import make_provider
 from kubectl_prism.ai.providers.base import Completion, Message, ToolCall
+from kubectl_prism.ai.usage import token_counts
 from kubectl_prism.findings import Diagnosis
 from kubectl_prism.snapshot import Snapshot
 
 CONFIDENCE = ("high", "medium", "low")
+_HOLD_LIMIT = 4096  # characters of streamed text held back waiting for whitespace
 
 
 class StreamWriter:
@@ -34,15 +36,28 @@ class StreamWriter:
     def __init__(self, out: IO[str], restore: Callable[[str], str] | None = None) -> None:
         self._out = out
         self._restore = restore or (lambda s: s)
-        self._held = ""
+        self._held: list[str] = []
+        self._held_size = 0
         self._last = ""
 
     def __call__(self, piece: str) -> None:
-        self._held += piece
-        cut = max(self._held.rfind(" "), self._held.rfind("\n"))
-        if cut >= 0:
-            self._write(self._held[: cut + 1])
-            self._held = self._held[cut + 1 :]
+        # Look for a cut in the new piece only: searching all that is held would make an answer with
+        # no whitespace quadratic. Past _HOLD_LIMIT held characters it is written anyway.
+        cut = max(piece.rfind(" "), piece.rfind("\n"))
+        if cut < 0:
+            self._held.append(piece)
+            self._held_size += len(piece)
+            if self._held_size > _HOLD_LIMIT:
+                self._flush()
+            return
+        self._held.append(piece[: cut + 1])
+        self._flush()
+        rest = piece[cut + 1 :]
+        self._held, self._held_size = [rest], len(rest)
+
+    def _flush(self) -> None:
+        held, self._held, self._held_size = "".join(self._held), [], 0
+        self._write(held)
 
     def _write(self, text: str) -> None:
         if text:
@@ -52,8 +67,7 @@ class StreamWriter:
 
     def close(self) -> None:
         """Write what is held back and end the streamed text on a newline."""
-        held, self._held = self._held, ""
-        self._write(held)
+        self._flush()
         if self._last and self._last != "\n":
             self._write("\n")
 
@@ -110,15 +124,20 @@ def ai_explain(
             "provider": provider.name,
             "model": provider.model,
             "anonymized": anonymize,
-            "tokens": {
-                "context": context.tokens,
-                "input": sum(c.input_tokens for c in completions),
-                "output": sum(c.output_tokens for c in completions),
-            },
+            "tokens": {"context": context.tokens, **token_counts(_total(completions))},
             "disclaimer": DISCLAIMER,
         }
     )
     return result
+
+
+def _total(completions: list[Completion]) -> Completion:
+    return Completion(
+        input_tokens=sum(c.input_tokens for c in completions),
+        output_tokens=sum(c.output_tokens for c in completions),
+        cache_read_tokens=sum(c.cache_read_tokens for c in completions),
+        cache_write_tokens=sum(c.cache_write_tokens for c in completions),
+    )
 
 
 def _report_call(completion: Completion) -> ToolCall | None:

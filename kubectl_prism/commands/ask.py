@@ -126,6 +126,8 @@ def _scope_doc(scope: Snapshot) -> dict[str, Any]:
 def _answer_doc(
     question: str, answer: str, result: LoopResult, provider: str, model: str, disclaimer: str
 ) -> dict[str, Any]:
+    from kubectl_prism.ai.usage import token_counts
+
     return {
         "apiVersion": "prism/v1",
         "kind": "Answer",
@@ -137,12 +139,15 @@ def _answer_doc(
         "stopped": result.stopped,
         "provider": provider,
         "model": model,
-        "tokens": {"input": result.input_tokens, "output": result.output_tokens, "requests": result.requests},
+        "tokens": {**token_counts(result), "requests": result.requests},
+        "truncated": result.truncated,
         "disclaimer": disclaimer,
     }
 
 
 def _footer(doc: dict[str, Any], result: LoopResult) -> str:
+    from kubectl_prism.ai.usage import usage_text
+
     out = ["", doc["disclaimer"]]
     if result.stopped:
         why = "step budget" if result.stopped == "max_steps" else "token budget"
@@ -152,11 +157,10 @@ def _footer(doc: dict[str, Any], result: LoopResult) -> str:
         out += [f"  {t.line()}" for t in result.tools_called]
     else:
         out.append("Tools called: none")
+    if result.truncated:
+        out.append("(the answer reached max_output_tokens and is cut short)")
     tokens = doc["tokens"]
-    out.append(
-        f"{doc['provider']} {doc['model']}: {tokens['input']} input + {tokens['output']} output tokens "
-        f"in {tokens['requests']} requests"
-    )
+    out.append(f"{doc['provider']} {doc['model']}: {usage_text(tokens)} in {tokens['requests']} requests")
     return "\n".join(out) + "\n"
 
 

@@ -25,6 +25,11 @@ def _result(rec: dict[str, Any]) -> str:
         parts.append(f"{rec['duration_ms']}ms")
     if rec.get("status"):
         parts.append(str(rec["status"]))
+    tokens = rec.get("tokens")
+    if isinstance(tokens, dict):  # ai.response: as the provider counted them
+        cached = tokens.get("cacheRead") or 0
+        parts.append(f"in {tokens.get('input', '?')}" + (f" ({cached} cached)" if cached else "")
+                     + f" out {tokens.get('output', '?')}")
     return " ".join(parts) or "-"
 
 

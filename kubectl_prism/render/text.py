@@ -157,6 +157,10 @@ def ai_lines(out: Lines, ai: dict[str, Any], streamed: bool = False) -> None:
                 out.add(("$ ", DIM), (str(step["command"]), "bold"), indent=8)
     if ai.get("disclaimer"):
         out.add((str(ai["disclaimer"]), DIM), indent=2)
+    if isinstance(ai.get("tokens"), dict):
+        from kubectl_prism.ai.usage import usage_text
+
+        out.add((usage_text(ai["tokens"]), DIM), indent=2)
 
 
 def rules_lines(rules: list[dict[str, Any]]) -> Lines:

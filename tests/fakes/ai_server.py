@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 import threading
 import time
 from collections import deque
@@ -39,6 +40,13 @@ class Reply:
     output_tokens: int | None = None
     chunk_chars: int = 7  # text and tool arguments are streamed in pieces this long
     headers: dict[str, str] = field(default_factory=dict)
+    stop_reason: str | None = None  # None: end_turn/stop, or tool_use/tool_calls when there are calls
+    # Misbehaviour, as broken providers, proxies and networks show it:
+    raw: bytes | None = None  # sent verbatim as the body of a 200 (a proxy's HTML page, a broken stream)
+    content_type: str | None = None  # of `raw`; default: text/event-stream when streaming, else JSON
+    cut_after: int | None = None  # streamed: the connection closes after this many events, mid-answer
+    fail_after: int | None = None  # streamed: after this many events, an error event (`error_message`)
+    drip: float = 0.0  # streamed: seconds between events (a provider that trickles and never finishes)
 
 
 def text(value: str, **kw: Any) -> Reply:
@@ -57,6 +65,15 @@ def slow(seconds: float, reply: Reply | None = None) -> Reply:
     base = reply or Reply(text="slow answer")
     base.delay = seconds
     return base
+
+
+def raw(body: bytes | str, content_type: str | None = None) -> Reply:
+    """A 200 whose body is exactly `body` (not JSON, a broken event stream, ...)."""
+    return Reply(raw=body.encode() if isinstance(body, str) else body, content_type=content_type)
+
+
+class _Cut(Exception):
+    """Raised inside a handler to drop the connection in the middle of a streamed answer."""
 
 
 @dataclass
@@ -113,9 +130,7 @@ class FakeAIServer:
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self) -> FakeAIServer:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._httpd.block_on_close = False  # a slow reply still sleeping must not hold up stop()
+        self._httpd = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},
                                         daemon=True)
         self._thread.start()
@@ -175,6 +190,18 @@ class FakeAIServer:
         return next(self._ids)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # a slow reply still sleeping must not hold up stop()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up (a timeout, a refused answer) is part of the tests, not an error; the
+        # default would print a traceback into the test's captured stderr.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
+
 def _handler_for(server: FakeAIServer) -> type[BaseHTTPRequestHandler]:
     class Handler(_Handler):
         fake = server
@@ -185,6 +212,9 @@ def _handler_for(server: FakeAIServer) -> type[BaseHTTPRequestHandler]:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     fake: FakeAIServer
+    _reply: Reply
+    _dialect: str
+    _events = 0  # events emitted in the current streamed answer
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
@@ -209,13 +239,20 @@ class _Handler(BaseHTTPRequestHandler):
             reply = self.fake._next(req)
         if reply.delay and self.fake._stopping.wait(reply.delay):
             return
+        self._events = 0
+        self._reply = reply
+        self._dialect = req.dialect
         try:
             if reply.status >= 400:
                 self._send_error(req, reply)
+            elif reply.raw is not None:
+                self._send_raw(req, reply)
             elif req.dialect == "anthropic":
                 self._anthropic(req, reply)
             else:
                 self._openai(req, reply)
+        except _Cut:
+            self.close_connection = True  # the answer ends here, without its last events
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to do
 
@@ -247,6 +284,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
+
+    def _send_raw(self, req: RecordedRequest, reply: Reply) -> None:
+        body = reply.raw or b""
+        default = "text/event-stream" if req.stream else "application/json"
+        self.send_response(200)
+        self.send_header("Content-Type", reply.content_type or default)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def _send_error(self, req: RecordedRequest, reply: Reply) -> None:
         headers = dict(reply.headers)
@@ -281,8 +327,28 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _emit(self, data: str, event: str | None = None) -> None:
+        reply = self._reply
+        if reply.cut_after is not None and self._events >= reply.cut_after:
+            raise _Cut
+        if reply.fail_after is not None and self._events >= reply.fail_after:
+            self._stream_error()
+            raise _Cut
+        if reply.drip and self._events and self.fake._stopping.wait(reply.drip):
+            raise _Cut
+        self._events += 1
         out = (f"event: {event}\n" if event else "") + f"data: {data}\n\n"
         self.wfile.write(out.encode())
+        self.wfile.flush()
+
+    def _stream_error(self) -> None:
+        """An error in the middle of a stream, as each API sends one (e.g. Anthropic's overloaded)."""
+        message = self._reply.error_message or "Overloaded"
+        if self._dialect == "anthropic":
+            data = {"type": "error", "error": {"type": "overloaded_error", "message": message}}
+            self.wfile.write(f"event: error\ndata: {json.dumps(data)}\n\n".encode())
+        else:
+            data = {"error": {"message": message, "type": "server_error", "code": None}}
+            self.wfile.write(f"data: {json.dumps(data)}\n\n".encode())
         self.wfile.flush()
 
     def _anthropic(self, req: RecordedRequest, reply: Reply) -> None:
@@ -291,7 +357,7 @@ class _Handler(BaseHTTPRequestHandler):
         model = body.get("model", "claude")
         inp, out = self._usage(req, reply)
         calls = [(f"toolu_{n:04d}_{i}", name, args) for i, (name, args) in enumerate(reply.tool_calls)]
-        stop = "tool_use" if calls else "end_turn"
+        stop = reply.stop_reason or ("tool_use" if calls else "end_turn")
         if not req.stream:
             content: list[dict[str, Any]] = [{"type": "text", "text": reply.text}] if reply.text else []
             content += [
@@ -391,7 +457,7 @@ class _Handler(BaseHTTPRequestHandler):
         model = body.get("model") or "gpt"
         inp, out = self._usage(req, reply)
         calls = [(f"call_{n:04d}_{i}", name, args) for i, (name, args) in enumerate(reply.tool_calls)]
-        finish = "tool_calls" if calls else "stop"
+        finish = reply.stop_reason or ("tool_calls" if calls else "stop")
         created = int(time.time())
         usage = {"prompt_tokens": inp, "completion_tokens": out, "total_tokens": inp + out}
         if not req.stream:

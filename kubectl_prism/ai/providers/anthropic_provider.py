@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
-from kubectl_prism.ai.providers.base import (
-    Completion,
-    Message,
-    OnText,
-    SDKClientHolder,
-    ToolCall,
-    ToolSpec,
-    is_sdk_error,
-    parse_arguments,
-    provider_error,
+from kubectl_prism.ai.providers.answer import (
+    AnswerBuilder,
+    field,
+    malformed,
+    string,
 )
+from kubectl_prism.ai.providers.base import Completion, Message, OnText, ToolSpec
+from kubectl_prism.ai.providers.bounded import Deadline
+from kubectl_prism.ai.providers.prompt_cache import mark_breakpoints
+from kubectl_prism.ai.providers.sdk import CONNECT_TIMEOUT, SDKClientHolder
+
+# Models that answer 400 "`temperature` is deprecated for this model". Any other model that does is
+# sent the request again without it (and not sent one again).
+_NO_TEMPERATURE = re.compile(r"opus-4-[7-9]")
 
 
 class AnthropicProvider(SDKClientHolder):
     name = "anthropic"
     key_env_var = "ANTHROPIC_API_KEY"
+
+    def _model_takes_temperature(self) -> bool:
+        return not _NO_TEMPERATURE.search(self.model)
 
     def _build_client(self) -> Any:
         import anthropic
@@ -29,7 +37,7 @@ class AnthropicProvider(SDKClientHolder):
         return anthropic.Anthropic(
             api_key=s.api_key.value if s.api_key else None,
             base_url=s.base_url,
-            timeout=anthropic.Timeout(s.timeout, connect=min(s.timeout, 10.0)),
+            timeout=anthropic.Timeout(s.timeout, connect=min(s.timeout, CONNECT_TIMEOUT)),
             max_retries=s.max_retries,
         )
 
@@ -41,15 +49,24 @@ class AnthropicProvider(SDKClientHolder):
         stream: bool,
         on_text: OnText | None = None,
         tool_choice: str | None = None,
+        cache_prefix: bool = False,
     ) -> Completion:
+        return self._send(self.request(messages, tools, tool_choice, cache_prefix), stream=stream,
+                          on_text=on_text)
+
+    def request(self, messages: Sequence[Message], tools: Sequence[ToolSpec], tool_choice: str | None = None,
+                cache_prefix: bool = False) -> dict[str, Any]:
+        """The Messages API request body (without `stream`)."""
         system, wire = to_wire(messages)
         kwargs: dict[str, Any] = {
             "model": self.model,
             "max_tokens": self._settings.max_output_tokens,
             "messages": wire,
         }
+        if self.sends_temperature:
+            kwargs["temperature"] = self._settings.temperature
         if system:
-            kwargs["system"] = system
+            kwargs["system"] = [{"type": "text", "text": system}]
         if tools:
             kwargs["tools"] = [
                 {"name": t.name, "description": t.description, "input_schema": t.parameters} for t in tools
@@ -58,68 +75,90 @@ class AnthropicProvider(SDKClientHolder):
                 kwargs["tool_choice"] = {"type": "none"}
             elif tool_choice and tool_choice != "auto":
                 kwargs["tool_choice"] = {"type": "tool", "name": tool_choice}
-        try:
-            client = self._sdk_client()
-            if stream:
-                return self._stream(client, kwargs, on_text)
-            return _from_message(client.messages.create(**kwargs))
-        except Exception as err:
-            if is_sdk_error(err):
-                raise provider_error(
-                    err, provider=self.name, model=self.model, key_env_var=self.key_env_var
-                ) from err
-            raise
+        if self._settings.prompt_cache:
+            mark_breakpoints(kwargs, model=self.model, conversation=cache_prefix)
+        return kwargs
 
-    def _stream(self, client: Any, kwargs: dict[str, Any], on_text: OnText | None) -> Completion:
-        out = Completion()
-        blocks: dict[int, dict[str, Any]] = {}
-        events = client.messages.create(**kwargs, stream=True)
-        try:
-            for event in events:
-                kind = event.type
-                if kind == "message_start":
-                    out.input_tokens = event.message.usage.input_tokens or 0
-                    out.output_tokens = event.message.usage.output_tokens or 0
-                elif kind == "content_block_start":
-                    block = event.content_block
-                    if block.type == "tool_use":
-                        blocks[event.index] = {"id": block.id, "name": block.name, "json": []}
-                    elif block.type == "text" and block.text:
-                        out.text += block.text
-                        if on_text:
-                            on_text(block.text)
-                elif kind == "content_block_delta":
-                    delta = event.delta
-                    if delta.type == "text_delta":
-                        out.text += delta.text
-                        if on_text:
-                            on_text(delta.text)
-                    elif delta.type == "input_json_delta" and event.index in blocks:
-                        blocks[event.index]["json"].append(delta.partial_json)
-                elif kind == "message_delta":
-                    out.stop_reason = event.delta.stop_reason
-                    if event.usage is not None and event.usage.output_tokens is not None:
-                        out.output_tokens = event.usage.output_tokens
-        finally:
-            events.close()
-        for index in sorted(blocks):
-            b = blocks[index]
-            out.tool_calls.append(ToolCall(b["id"], b["name"], parse_arguments("".join(b["json"]))))
-        return out
+    def _read_json(self, client: Any, kwargs: dict[str, Any], deadline: Deadline) -> Completion:
+        create = client.messages.with_streaming_response.create
+        message = self._json_answer(lambda: create(**_sdk_arguments(kwargs)), deadline)
+        answer = AnswerBuilder(self.name, self.answer_limit)
+        _take_usage(answer, message.get("usage"))
+        answer.stop_reason = string(message.get("stop_reason"))
+        content = message.get("content")
+        if not isinstance(content, list):
+            raise malformed(self.name, "a message without a content list")
+        for index, block in enumerate(content):
+            kind = field(block, "type")
+            if kind == "text":
+                answer.text(field(block, "text"))
+            elif kind == "tool_use":
+                answer.tool_call(index, field(block, "id"), field(block, "name"))
+                arguments = field(block, "input")
+                answer.tool_arguments(index, json.dumps(arguments) if isinstance(arguments, dict) else "")
+        return answer.completion(require_stop=False)  # a whole JSON body is a whole answer
+
+    def _read_stream(self, client: Any, kwargs: dict[str, Any], on_text: OnText | None,
+                     deadline: Deadline) -> Completion:
+        answer = AnswerBuilder(self.name, self.answer_limit)
+        tool_blocks: set[int] = set()
+        arguments = _sdk_arguments(kwargs)
+        for event in self._stream_events(lambda: client.messages.create(**arguments, stream=True), deadline):
+            kind = field(event, "type")
+            if kind == "message_start":
+                _take_usage(answer, field(field(event, "message"), "usage"))
+            elif kind == "content_block_start":
+                index, block = _index(event, self.name), field(event, "content_block")
+                if field(block, "type") == "tool_use":
+                    tool_blocks.add(index)
+                    answer.tool_call(index, field(block, "id"), field(block, "name"))
+                elif field(block, "type") == "text" and field(block, "text"):
+                    _emit(answer.text(field(block, "text")), on_text)
+            elif kind == "content_block_delta":
+                delta = field(event, "delta")
+                if field(delta, "type") == "text_delta":
+                    _emit(answer.text(field(delta, "text")), on_text)
+                elif field(delta, "type") == "input_json_delta":
+                    index = _index(event, self.name)
+                    if index in tool_blocks:
+                        answer.tool_arguments(index, field(delta, "partial_json"))
+            elif kind == "message_delta":
+                answer.stop_reason = string(field(field(event, "delta"), "stop_reason")) or answer.stop_reason
+                _take_usage(answer, field(event, "usage"))
+        return answer.completion()
 
 
-def _from_message(message: Any) -> Completion:
-    out = Completion(
-        stop_reason=message.stop_reason,
-        input_tokens=message.usage.input_tokens or 0,
-        output_tokens=message.usage.output_tokens or 0,
-    )
-    for block in message.content:
-        if block.type == "text":
-            out.text += block.text
-        elif block.type == "tool_use":
-            out.tool_calls.append(ToolCall(block.id, block.name, parse_arguments(block.input)))
+def _sdk_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The anthropic SDK (1.x and later) no longer takes `temperature` as an argument; the API still
+    does for most models, so it travels in `extra_body`, which the SDK merges into the JSON as is."""
+    if "temperature" not in kwargs:
+        return kwargs
+    out = dict(kwargs)
+    out["extra_body"] = {**out.get("extra_body", {}), "temperature": out.pop("temperature")}
     return out
+
+
+def _emit(piece: str, on_text: OnText | None) -> None:
+    if on_text is not None and piece:
+        on_text(piece)
+
+
+def _index(event: Any, provider: str) -> int:
+    index = field(event, "index")
+    if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        raise malformed(provider, "a content block event without a valid index")
+    return index
+
+
+def _take_usage(answer: AnswerBuilder, usage: Any) -> None:
+    """Anthropic's `input_tokens` counts only what was neither read from nor written to the cache."""
+    if usage is None:
+        return
+    answer.usage(output=field(usage, "output_tokens"), cache_read=field(usage, "cache_read_input_tokens"),
+                 cache_write=field(usage, "cache_creation_input_tokens"))
+    uncached = field(usage, "input_tokens")
+    if isinstance(uncached, int) and uncached >= 0:
+        answer.usage(input=uncached + answer.cache_read_tokens + answer.cache_write_tokens)
 
 
 def to_wire(messages: Sequence[Message]) -> tuple[str, list[dict[str, Any]]]:

@@ -11,16 +11,11 @@ and tool content. The only plain text allowed in is our own `Instruction` consta
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from kubectl_prism.errors import AIError
 from kubectl_prism.redact import Redacted
-
-if TYPE_CHECKING:
-    from kubectl_prism.ai.config import AISettings
 
 Role = Literal["system", "user", "assistant", "tool"]
 OnText = Callable[[str], None]
@@ -113,9 +108,16 @@ class Message:
 class Completion:
     text: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
-    input_tokens: int = 0
+    input_tokens: int = 0  # every input token of the request, cached or not
     output_tokens: int = 0
+    cache_read_tokens: int = 0  # of input_tokens: read from the provider's prompt cache (billed ~0.1x)
+    cache_write_tokens: int = 0  # of input_tokens: written to it (Anthropic bills these 1.25x)
     stop_reason: str | None = None
+
+    @property
+    def truncated(self) -> bool:
+        """The output token limit cut the answer (Anthropic `max_tokens`, OpenAI `length`)."""
+        return self.stop_reason in ("max_tokens", "length")
 
 
 class Provider(Protocol):
@@ -131,36 +133,8 @@ class Provider(Protocol):
         stream: bool,
         on_text: OnText | None = None,
         tool_choice: str | None = None,  # None/"auto", "none", or the name of a tool to force
+        cache_prefix: bool = False,  # more requests will extend this conversation: cache its prefix
     ) -> Completion: ...
-
-
-class SDKClientHolder:
-    """The part every SDK-backed provider shares: settings, and one lazily built SDK client.
-
-    `prewarm` may build the client in a background thread while the cluster is read, hence the lock.
-    Subclasses implement `_build_client` (the SDK import lives there) and `complete`.
-    """
-
-    def __init__(self, settings: AISettings) -> None:
-        if settings.api_key is None:
-            raise ValueError("a provider needs a resolved API key")
-        self.model = settings.model
-        self._settings = settings
-        self._client: Any = None
-        self._client_lock = threading.Lock()
-
-    def warm(self) -> None:
-        """Import the SDK and build the client now (called by `prewarm` off the main thread)."""
-        self._sdk_client()
-
-    def _sdk_client(self) -> Any:
-        with self._client_lock:
-            if self._client is None:
-                self._client = self._build_client()
-            return self._client
-
-    def _build_client(self) -> Any:
-        raise NotImplementedError
 
 
 def parse_arguments(raw: str | dict[str, Any] | None) -> dict[str, Any]:
@@ -174,50 +148,3 @@ def parse_arguments(raw: str | dict[str, Any] | None) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def is_sdk_error(err: BaseException) -> bool:
-    """An error raised by a provider SDK or its HTTP client (as opposed to a bug of ours)."""
-    module = type(err).__module__.split(".")[0]
-    return module in ("anthropic", "openai", "httpx", "httpx2", "httpcore", "h11")
-
-
-def provider_error(
-    err: BaseException, *, provider: str, model: str, key_env_var: str, login_provider: str | None = None
-) -> AIError:
-    """One line (exit 4) for any SDK failure. Works for both SDKs: they share the exception names."""
-    status = getattr(err, "status_code", None)
-    name = type(err).__name__
-    login = login_provider or provider
-    fix_key = f"run `kubectl prism auth login {login}` or set {key_env_var}"
-    if status in (401, 403):
-        return AIError(f"{provider} rejected the key (HTTP {status})", hint=fix_key)
-    if status == 404:
-        return AIError(
-            f"{provider}: model {model} not found",
-            hint="choose another with `kubectl prism ai enable --model`",
-        )
-    if status == 429:
-        return AIError(
-            f"{provider} rate limit reached (HTTP 429) after retries", hint="wait a moment and try again"
-        )
-    if status == 413:
-        return AIError(f"{provider}: request too large", hint="narrow the scope (-n, a TARGET)")
-    if isinstance(status, int) and status >= 500:
-        return AIError(f"{provider} server error (HTTP {status}) after retries", hint="try again later")
-    if isinstance(status, int):
-        return AIError(f"{provider} refused the request (HTTP {status}): {_short(err)}")
-    if "Timeout" in name:
-        return AIError(
-            f"{provider} did not answer in time", hint="try again, or raise `timeout` in the [ai] config"
-        )
-    if "Connection" in name:
-        return AIError(f"cannot reach {provider}: {_short(err)}", hint="check the network or the base URL")
-    return AIError(f"{provider} request failed: {name}: {_short(err)}")
-
-
-def _short(err: BaseException) -> str:
-    # Provider error bodies can echo parts of the request (or a masked key): redact before showing.
-    from kubectl_prism.redact import redact_text
-
-    return redact_text(" ".join(str(err).split())[:200]).text

@@ -10,30 +10,36 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from kubectl_prism.ai.config import AISettings
-from kubectl_prism.ai.providers.base import (
-    Completion,
-    Message,
-    OnText,
-    SDKClientHolder,
-    ToolCall,
-    ToolSpec,
-    is_sdk_error,
-    parse_arguments,
-    provider_error,
+from kubectl_prism.ai.providers.answer import (
+    AnswerBuilder,
+    field,
+    malformed,
+    string,
 )
+from kubectl_prism.ai.providers.base import Completion, Message, OnText, ToolSpec
+from kubectl_prism.ai.providers.bounded import Deadline
+from kubectl_prism.ai.providers.sdk import CONNECT_TIMEOUT, SDKClientHolder
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
+# OpenAI's reasoning models accept no temperature but the default (o1, o3, o4-mini, the gpt-5 family).
+# Others that refuse one (an Azure deployment of such a model under another name, a local server)
+# answer 400 naming `temperature`; the request is then sent again without it.
+_NO_TEMPERATURE = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
 
 
 class OpenAIProvider(SDKClientHolder):
     def __init__(self, settings: AISettings) -> None:
-        super().__init__(settings)
         self.name = settings.provider
         self.key_env_var = settings.key_env_var
+        super().__init__(settings)
+
+    def _model_takes_temperature(self) -> bool:
+        return not _NO_TEMPERATURE.match(self.model)
 
     def _build_client(self) -> Any:
         import openai
@@ -41,7 +47,7 @@ class OpenAIProvider(SDKClientHolder):
         s = self._settings
         common: dict[str, Any] = {
             "api_key": s.api_key.value if s.api_key else None,
-            "timeout": openai.Timeout(s.timeout, connect=min(s.timeout, 10.0)),
+            "timeout": openai.Timeout(s.timeout, connect=min(s.timeout, CONNECT_TIMEOUT)),
             "max_retries": s.max_retries,
         }
         if s.provider == "azure-openai":
@@ -62,11 +68,20 @@ class OpenAIProvider(SDKClientHolder):
         stream: bool,
         on_text: OnText | None = None,
         tool_choice: str | None = None,
+        cache_prefix: bool = False,  # OpenAI caches prefixes by itself; nothing to mark
     ) -> Completion:
+        return self._send(self.request(messages, tools, tool_choice, stream=stream), stream=stream,
+                          on_text=on_text)
+
+    def request(self, messages: Sequence[Message], tools: Sequence[ToolSpec], tool_choice: str | None = None,
+                *, stream: bool = False) -> dict[str, Any]:
+        """The chat.completions request body (without `stream`)."""
         compatible = self.name == "openai-compatible"
         kwargs: dict[str, Any] = {"model": self.model, "messages": to_wire(messages)}
         # OpenAI's newer models take max_completion_tokens; many local servers know only max_tokens.
         kwargs["max_tokens" if compatible else "max_completion_tokens"] = self._settings.max_output_tokens
+        if self.sends_temperature:
+            kwargs["temperature"] = self._settings.temperature
         if tools:
             kwargs["tools"] = [
                 {
@@ -79,72 +94,63 @@ class OpenAIProvider(SDKClientHolder):
                 kwargs["tool_choice"] = "none"
             elif tool_choice and tool_choice != "auto":
                 kwargs["tool_choice"] = {"type": "function", "function": {"name": tool_choice}}
-        try:
-            client = self._sdk_client()
-            if stream:
-                if not compatible:
-                    kwargs["stream_options"] = {"include_usage": True}
-                return self._stream(client, kwargs, on_text)
-            return _from_response(client.chat.completions.create(**kwargs))
-        except Exception as err:
-            if is_sdk_error(err):
-                raise provider_error(
-                    err, provider=self.name, model=self.model, key_env_var=self.key_env_var
-                ) from err
-            raise
+        if stream and not compatible:
+            kwargs["stream_options"] = {"include_usage": True}
+        return kwargs
 
-    def _stream(self, client: Any, kwargs: dict[str, Any], on_text: OnText | None) -> Completion:
-        out = Completion()
-        calls: dict[int, dict[str, Any]] = {}
-        chunks = client.chat.completions.create(**kwargs, stream=True)
-        try:
-            for chunk in chunks:
-                if chunk.usage is not None:
-                    out.input_tokens = chunk.usage.prompt_tokens or 0
-                    out.output_tokens = chunk.usage.completion_tokens or 0
-                for choice in chunk.choices or ():
-                    delta = choice.delta
-                    if delta is not None and delta.content:
-                        out.text += delta.content
-                        if on_text:
-                            on_text(delta.content)
-                    for tc in (delta.tool_calls if delta is not None else None) or ():
-                        slot = calls.setdefault(tc.index, {"id": "", "name": "", "args": []})
-                        if tc.id:
-                            slot["id"] = tc.id
-                        if tc.function is not None:
-                            if tc.function.name:
-                                slot["name"] = tc.function.name
-                            if tc.function.arguments:
-                                slot["args"].append(tc.function.arguments)
-                    if choice.finish_reason:
-                        out.stop_reason = choice.finish_reason
-        finally:
-            chunks.close()
-        for index in sorted(calls):
-            c = calls[index]
-            out.tool_calls.append(
-                ToolCall(c["id"] or f"call_{index}", c["name"], parse_arguments("".join(c["args"])))
-            )
-        return out
+    def _read_json(self, client: Any, kwargs: dict[str, Any], deadline: Deadline) -> Completion:
+        create = client.chat.completions.with_streaming_response.create
+        response = self._json_answer(lambda: create(**kwargs), deadline)
+        answer = AnswerBuilder(self.name, self.answer_limit)
+        _take_usage(answer, response.get("usage"))
+        choices = response.get("choices")
+        if not isinstance(choices, list):
+            raise malformed(self.name, "an answer without a choices list")
+        if choices:
+            choice = choices[0]
+            answer.stop_reason = string(field(choice, "finish_reason"))
+            message = field(choice, "message")
+            content = field(message, "content") or field(message, "refusal")
+            if content is not None:
+                answer.text(content)
+            for index, call in enumerate(field(message, "tool_calls") or ()):
+                function = field(call, "function")
+                if function is not None:
+                    answer.tool_call(index, field(call, "id"), field(function, "name"))
+                    answer.tool_arguments(index, field(function, "arguments") or "")
+        return answer.completion(require_stop=False)  # a whole JSON body is a whole answer
+
+    def _read_stream(self, client: Any, kwargs: dict[str, Any], on_text: OnText | None,
+                     deadline: Deadline) -> Completion:
+        answer = AnswerBuilder(self.name, self.answer_limit)
+        create = client.chat.completions.create
+        for chunk in self._stream_events(lambda: create(**kwargs, stream=True), deadline):
+            _take_usage(answer, field(chunk, "usage"))
+            for choice in field(chunk, "choices") or ():
+                delta = field(choice, "delta")
+                content = field(delta, "content")
+                if content:
+                    piece = answer.text(content)
+                    if on_text is not None:
+                        on_text(piece)
+                for call in field(delta, "tool_calls") or ():
+                    index = field(call, "index")
+                    if not isinstance(index, int) or isinstance(index, bool):
+                        raise malformed(self.name, "a streamed tool call without an index")
+                    function = field(call, "function")
+                    answer.tool_call(index, field(call, "id"), field(function, "name"))
+                    if field(function, "arguments"):
+                        answer.tool_arguments(index, field(function, "arguments"))
+                answer.stop_reason = string(field(choice, "finish_reason")) or answer.stop_reason
+        return answer.completion()
 
 
-def _from_response(response: Any) -> Completion:
-    out = Completion()
-    if response.usage is not None:
-        out.input_tokens = response.usage.prompt_tokens or 0
-        out.output_tokens = response.usage.completion_tokens or 0
-    if not response.choices:
-        return out
-    choice = response.choices[0]
-    out.stop_reason = choice.finish_reason
-    message = choice.message
-    out.text = message.content or ""
-    for tc in message.tool_calls or ():
-        function = getattr(tc, "function", None)
-        if function is not None:
-            out.tool_calls.append(ToolCall(tc.id, function.name, parse_arguments(function.arguments)))
-    return out
+def _take_usage(answer: AnswerBuilder, usage: Any) -> None:
+    """OpenAI's `prompt_tokens` include the cached ones (`prompt_tokens_details.cached_tokens`)."""
+    if usage is None:
+        return
+    answer.usage(input=field(usage, "prompt_tokens"), output=field(usage, "completion_tokens"),
+                 cache_read=field(field(usage, "prompt_tokens_details"), "cached_tokens"))
 
 
 def to_wire(messages: Sequence[Message]) -> list[dict[str, Any]]:
