@@ -67,7 +67,8 @@ def report(
         scope = Scope(snapshot.context, snapshot.namespace, None, snapshot.source)
         diagnosis = Diagnosis(scope, findings, list(snapshot.gaps))
         health = build_report(snapshot, diagnosis)
-    health.ai_summary = _ai_summary(ai, diagnosis, snapshot)
+    section = health.ai_summary = _ai_summary(ai, diagnosis, snapshot)
+    ai_error = section.get("error") if section and section.get("status") == "failed" else None
 
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     from kubectl_prism.commands._output import clear, echo, write_file
@@ -78,6 +79,10 @@ def report(
     echo(f"wrote{unredacted} {out} ({counts['critical']} critical, {counts['warning']} warning, "
          f"{counts['info']} info)")
     check_something_was_readable(snapshot)
+    if ai_error:  # the rule-based report is written; its AI section says what went wrong
+        from kubectl_prism.errors import AIError
+
+        raise AIError(f"{ai_error}; {out} was written without the AI summary")
     if diagnosis.fails(fail_on):
         raise FindingsAtOrAboveThreshold(f"findings at or above {fail_on.value} (see {out})")
 

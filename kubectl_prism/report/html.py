@@ -6,6 +6,7 @@ from html import escape
 
 from kubectl_prism.findings import Finding
 from kubectl_prism.quantity import format_bytes, format_cpu
+from kubectl_prism.report.ai_section import FAILED_NOTE, AISection, ai_section
 from kubectl_prism.report.charts import Bar, bar_chart
 from kubectl_prism.report.model import HealthReport
 
@@ -37,6 +38,7 @@ pre { background: #f6f8fa; padding: .5rem; border-radius: 6px; white-space: pre-
 .unredacted { background: var(--crit); color: #fff; font-weight: 600; padding: .6rem 1rem;
               border-radius: 6px; }
 .ai { border: 1px dashed var(--info); border-radius: 8px; padding: .8rem 1rem; background: #f5f9ff; }
+.ai.failed { border-color: var(--warn); background: #fff8f0; }
 figure { margin: .5rem 0 1rem; } figcaption { font-weight: 600; font-size: 13px; color: var(--muted); }
 svg.chart { max-width: 680px; display: block; }
 svg .label, svg .value { font-size: 12px; fill: var(--ink); }
@@ -55,6 +57,26 @@ def _table(headers: list[str], rows: list[list[str]], raw: bool = False) -> str:
         "<tr>" + "".join(f"<td>{c if raw else escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _ai_html(section: AISection | None) -> list[str]:
+    if section is None:
+        return []
+    by = f" by {escape(section.by)}" if section.by else ""
+    head = '<h2 id="summary">Executive summary</h2>'
+    if section.failed:
+        return [head, f'<div class="ai failed"><p><strong>AI summary failed</strong>{by}: '
+                      f"{escape(section.error)}</p><p>{FAILED_NOTE}</p></div>"]
+    confidence = f" Confidence: {escape(section.confidence)}." if section.confidence else ""
+    parts = [f"<p><em>{escape(section.disclaimer)} Written{by}.{confidence}</em></p>",
+             f"<p>{escape(section.summary)}</p>"]
+    if section.root_cause:
+        parts.append(f"<p><strong>Root cause:</strong> {escape(section.root_cause)}</p>")
+    if section.steps:
+        items = "".join(f"<li>{escape(d)}" + (f": <code>{escape(c)}</code>" if c else "") + "</li>"
+                        for d, c in section.steps)
+        parts.append(f"<ul>{items}</ul>")
+    return [head, f'<div class="ai">{"".join(parts)}</div>']
 
 
 def _finding(f: Finding) -> str:
@@ -172,12 +194,7 @@ def render_html(report: HealthReport, generated: str, banner: str | None = None)
         charts["findings"],
         charts["workloads"],
     ]
-    if report.ai_summary:
-        out.append(
-            '<h2 id="summary">Executive summary</h2><div class="ai"><p><em>AI-generated guidance: '
-            "review before acting.</em></p>"
-            f"<p>{escape(str(report.ai_summary.get('summary') or ''))}</p></div>"
-        )
+    out += _ai_html(ai_section(report.ai_summary))
     out.append('<h2 id="findings">Findings</h2>')
     out += [_finding(f) for f in report.findings] or ["<p>No problems found.</p>"]
     out.append('<h2 id="nodes">Nodes</h2>')

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kubectl_prism.findings import Finding
 from kubectl_prism.quantity import format_bytes, format_cpu
 from kubectl_prism.render.markdown import table as markdown_table
+from kubectl_prism.report.ai_section import FAILED_NOTE, AISection, ai_section
 from kubectl_prism.report.model import HealthReport
 from kubectl_prism.resources import Resources
 
@@ -28,6 +29,22 @@ def scope_line(report: HealthReport, generated: str) -> str:
         f"generated {generated}",
     ]
     return "_" + " · ".join(parts) + "_"
+
+
+def _ai_lines(section: AISection | None) -> list[str]:
+    if section is None:
+        return []
+    by = f" by {section.by}" if section.by else ""
+    lines = ["## Executive summary", ""]
+    if section.failed:
+        return [*lines, f"> **AI summary failed**{by}: {section.error}", ">", f"> {FAILED_NOTE}", ""]
+    confidence = f" Confidence: {section.confidence}." if section.confidence else ""
+    lines += [f"> {section.disclaimer} Written{by}.{confidence}", "", section.summary, ""]
+    if section.root_cause:
+        lines += [f"**Root cause:** {section.root_cause}", ""]
+    for description, command in section.steps:
+        lines.append(f"- {description}" + (f": `{command}`" if command else ""))
+    return [*lines, ""] if section.steps else lines
 
 
 def _finding(f: Finding) -> list[str]:
@@ -76,9 +93,7 @@ def render_markdown(report: HealthReport, generated: str) -> str:
             ],
         ],
     )
-    if report.ai_summary:
-        lines += ["## Executive summary", "", "> AI-generated guidance: review before acting.", ""]
-        lines += [str(report.ai_summary.get("summary") or report.ai_summary.get("root_cause") or ""), ""]
+    lines += _ai_lines(ai_section(report.ai_summary))
     lines += ["## Findings", ""]
     if not report.findings:
         lines += ["No problems found.", ""]
