@@ -49,6 +49,9 @@ def load_config() -> dict[str, Any]:
         return {}
     except (tomllib.TOMLDecodeError, OSError) as err:
         raise UsageError(f"cannot read config {path}: {err}", hint="fix or delete the file") from err
+    except UnicodeDecodeError:  # tomllib reads UTF-8 only
+        raise UsageError(f"cannot read config {path}: it is not UTF-8 text",
+                         hint="fix or delete the file") from None
 
 
 def save_config(config: dict[str, Any]) -> None:
@@ -60,7 +63,7 @@ def save_config(config: dict[str, Any]) -> None:
 def update_section(section: str, **values: Any) -> dict[str, Any]:
     """Set keys of one `[section]` (a value of None removes the key) and save."""
     config = load_config()
-    table = dict(config.get(section) or {})
+    table = _table(config, section)
     for key, value in values.items():
         if value is None:
             table.pop(key, None)
@@ -72,7 +75,17 @@ def update_section(section: str, **values: Any) -> dict[str, Any]:
 
 
 def section(name: str) -> dict[str, Any]:
-    return dict(load_config().get(name) or {})
+    return _table(load_config(), name)
+
+
+def _table(config: dict[str, Any], name: str) -> dict[str, Any]:
+    value = config.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise UsageError(f"{name} in {config_path()} is a {type(value).__name__}, not a [{name}] table",
+                         hint=f"fix the file, or delete that line and run the `{name}` commands again")
+    return dict(value)
 
 
 def _toml_value(value: Any) -> str:

@@ -7,6 +7,10 @@ Default models (used when `ai enable` gets no `--model`):
 - openai: `gpt-5.4-mini` — fast and inexpensive, follows tool schemas reliably.
 - azure-openai: the deployment name (`--azure-deployment`); Azure routes by deployment, not model.
 - openai-compatible: `llama3.1` at `http://localhost:11434/v1` (Ollama's defaults): nothing leaves the host.
+
+Hand-editable tunables (`timeout`, `temperature`, ...; see `TUNABLES` and the README) are checked when
+read: a value of the wrong type or out of range is a usage error naming the key, never a crash or a
+silent reinterpretation.
 """
 
 from __future__ import annotations
@@ -68,12 +72,16 @@ class AISettings:
     azure_endpoint: str | None = None
     azure_deployment: str | None = None
     api_version: str | None = None
-    timeout: float = 60.0  # seconds per request (read timeout while streaming)
+    # The most one request may take, from sending to its last streamed token, SDK retries included.
+    # A hung or trickling provider ends here (exit 4); a normal answer takes 5-30 s.
+    timeout: float = 60.0
     max_retries: int = 2  # SDK retries with exponential backoff on 429/5xx/connection errors
     max_output_tokens: int = 2048
     context_tokens: int = 3500  # budget for the cluster context of one explain
     max_steps: int = 8  # tool-loop steps for `ask`
     loop_tokens: int = 60_000  # total tokens (in + out) one `ask` may spend
+    temperature: float | None = 0.2  # low: a diagnosis should not vary from run to run
+    prompt_cache: bool = True  # Anthropic prompt-cache breakpoints (OpenAI caches by itself)
     api_key: ApiKey | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -89,8 +97,32 @@ class AISettings:
         return f"{self.provider} {self.model}" + (f" at {where}" if where else "")
 
 
-_INT_FIELDS = ("max_retries", "max_output_tokens", "context_tokens", "max_steps", "loop_tokens")
-_STR_FIELDS = ("base_url", "azure_endpoint", "azure_deployment", "api_version")
+_STR_FIELDS = ("model", "base_url", "azure_endpoint", "azure_deployment", "api_version")
+
+
+@dataclass(frozen=True)
+class Tunable:
+    """A hand-editable number in `[ai]`: its type and the range that makes sense."""
+
+    kind: type  # int or float
+    low: float
+    high: float
+    what: str  # "seconds", "tokens", ...
+
+
+TUNABLES: dict[str, Tunable] = {
+    "timeout": Tunable(float, 1, 3600, "seconds"),
+    "max_retries": Tunable(int, 0, 10, "retries"),
+    "max_output_tokens": Tunable(int, 256, 128_000, "tokens"),
+    "context_tokens": Tunable(int, 500, 1_000_000, "tokens"),
+    "max_steps": Tunable(int, 1, 50, "steps"),
+    "loop_tokens": Tunable(int, 1_000, 10_000_000, "tokens"),
+    "temperature": Tunable(float, 0, 2, "temperature"),
+}
+_BOOL_FIELDS = ("enabled", "prompt_cache")
+KNOWN_KEYS = frozenset({"provider", *_STR_FIELDS, *TUNABLES, *_BOOL_FIELDS})
+# Anthropic takes a temperature from 0 to 1, OpenAI from 0 to 2.
+_MAX_TEMPERATURE = {"anthropic": 1.0}
 
 
 def enable_command(provider: str = "anthropic") -> str:
@@ -110,30 +142,81 @@ def load_settings() -> AISettings | None:
     provider = table.get("provider")
     if not provider:
         return None
-    if provider not in PROVIDERS:
+    if not isinstance(provider, str) or provider not in PROVIDERS:
         raise UsageError(
             f'unknown AI provider "{provider}" in {settings.config_path()}', hint=f"run `{enable_command()}`"
         )
+    unknown = unknown_keys(table)
+    if unknown:
+        print(f"warning: unknown key{'s' if len(unknown) > 1 else ''} in [ai] of {settings.config_path()} "
+              f"ignored: {', '.join(unknown)}", file=sys.stderr)
     return from_table(table)
 
 
 def from_table(table: dict[str, Any]) -> AISettings:
+    """Settings from the `[ai]` table, every value checked: a bad one is a usage error (exit 2) that
+    names the key, the value and what it should be."""
     provider = table["provider"]
     if provider == "openai" and table.get("base_url") and not is_openai_host(str(table["base_url"])):
         # Checked here too, not only by `ai enable`: a hand-edited config must not redirect the OpenAI key.
         raise UsageError(f"[ai] base_url {table['base_url']} is not OpenAI's API",
                          hint="use `kubectl prism ai enable --provider openai-compatible --base-url URL`")
-    kwargs: dict[str, Any] = {"provider": provider, "enabled": bool(table.get("enabled", False))}
-    kwargs["model"] = table.get("model") or table.get("azure_deployment") or PROVIDERS[provider].default_model
-    for name in _STR_FIELDS:
-        if table.get(name):
-            kwargs[name] = str(table[name])
-    for name in _INT_FIELDS:
+    kwargs: dict[str, Any] = {"provider": provider}
+    for name in _BOOL_FIELDS:
         if name in table:
-            kwargs[name] = int(table[name])
-    if "timeout" in table:
-        kwargs["timeout"] = float(table["timeout"])
+            kwargs[name] = _checked_bool(name, table[name])
+    kwargs.setdefault("enabled", False)
+    for name in _STR_FIELDS:
+        if table.get(name) is not None:
+            value = table[name]
+            if not isinstance(value, str):
+                raise _bad(name, value, "a string")
+            if value:
+                kwargs[name] = value
+    kwargs["model"] = (kwargs.get("model") or kwargs.get("azure_deployment")
+                       or PROVIDERS[provider].default_model)
+    for name, tunable in TUNABLES.items():
+        if name in table:
+            kwargs[name] = _checked_number(name, table[name], tunable)
+    top = _MAX_TEMPERATURE.get(provider)
+    if top is not None and kwargs.get("temperature", 0) > top:
+        raise _bad("temperature", table["temperature"], f"a number from 0 to {top:g} for {provider}")
     return AISettings(**kwargs)
+
+
+def unknown_keys(table: dict[str, Any]) -> list[str]:
+    """Keys of `[ai]` prism does not know (a typo such as `timout` would otherwise do nothing)."""
+    return sorted(str(k) for k in table if k not in KNOWN_KEYS)
+
+
+def _bad(name: str, value: Any, expected: str) -> UsageError:
+    from kubectl_prism import settings
+
+    shown = repr(value) if not isinstance(value, str) else f'"{value[:60]}"'
+    return UsageError(f"[ai] {name} = {shown} in {settings.config_path()} is not {expected}",
+                      hint="fix the value, or delete the line to use the default")
+
+
+def _checked_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _bad(name, value, "true or false")
+    return value
+
+
+def _checked_number(name: str, value: Any, tunable: Tunable) -> int | float:
+    # TOML keeps 5 and 5.0 apart; a whole float is fine where an integer belongs, a bool never is.
+    ok_type = isinstance(value, int | float) and not isinstance(value, bool)
+    if tunable.kind is int and isinstance(value, float) and not value.is_integer():
+        ok_type = False
+    if not ok_type or not tunable.low <= value <= tunable.high:
+        kind = "a whole number" if tunable.kind is int else "a number"
+        unit = "" if tunable.what == "temperature" else f" of {tunable.what}"
+        raise _bad(name, value, f"{kind}{unit} from {_number(tunable.low)} to {_number(tunable.high)}")
+    return tunable.kind(value)
+
+
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
 def validate_choice(

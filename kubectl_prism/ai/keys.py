@@ -34,7 +34,18 @@ def _backend() -> Any:
         from keyring.backends import fail, null
     except ImportError as err:  # pragma: no cover - keyring is a dependency
         raise NoKeyring("the keyring package is not installed") from err
-    backend = keyring.get_keyring()
+    try:
+        backend = keyring.get_keyring()
+    except Exception as err:  # keyring loads the backend named by PYTHON_KEYRING_BACKEND or keyringrc.cfg
+        chosen = os.environ.get("PYTHON_KEYRING_BACKEND")
+        if chosen:
+            raise UsageError(
+                f'PYTHON_KEYRING_BACKEND="{chosen[:100]}" does not name a keyring backend '
+                f"({type(err).__name__}: {str(err)[:100]})",
+                hint="unset it, or name an installed backend class such as "
+                "keyring.backends.SecretService.Keyring",
+            ) from None
+        raise NoKeyring(f"the keyring backend could not be loaded ({type(err).__name__})") from None
     if isinstance(backend, fail.Keyring | null.Keyring):
         raise NoKeyring("no OS keyring is available on this machine")
     if type(backend).__module__.startswith("keyrings.alt"):

@@ -101,12 +101,20 @@ def _list(names: Iterable[str]) -> str:
     return ", ".join(names)
 
 
-def _names(value: Any) -> tuple[str, ...]:
+def _names(key: str, value: Any) -> tuple[str, ...]:
+    """An allow-list. A value of the wrong type fails closed with a usage error: read as "no list", it
+    would silently allow everything."""
+    if value is None:
+        return ()
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list | tuple):
-        return ()
-    return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        from kubectl_prism import settings
+        from kubectl_prism.errors import UsageError
+
+        raise UsageError(f"[{SECTION}] {key} in {settings.config_path()} is not a list of names",
+                         hint=f'write it as {key} = ["name", ...], or delete it to allow all')
+    return tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
 
 
 def load_policy() -> Policy:
@@ -116,9 +124,9 @@ def load_policy() -> Policy:
     token = table.get("token")
     return Policy(
         enabled=table.get("enabled") is True,
-        contexts=_names(table.get("allow_contexts")),
-        namespaces=_names(table.get("allow_namespaces")),
-        clients=_names(table.get("allow_clients")),
+        contexts=_names("allow_contexts", table.get("allow_contexts")),
+        namespaces=_names("allow_namespaces", table.get("allow_namespaces")),
+        clients=_names("allow_clients", table.get("allow_clients")),
         config_token=token if isinstance(token, str) and token else None,
     )
 
