@@ -161,6 +161,8 @@ MUTATING = [
     ("kubectl apply -f fix.yaml", SHOP, M, "write"),
     ("kubectl apply -f fix.yaml -n shop", SHOP, M, "write"),
     ("kubectl apply --server-side -f fix.yaml", SHOP, M, "write"),
+    ("kubectl apply --validate -f fix.yaml", SHOP, M, "write"),  # --validate takes an optional value
+    ("kubectl apply -f fix.yaml --validate=false --field-manager=prism", SHOP, M, "write"),
     ("kubectl apply -f a.yaml -f b.yaml", SHOP, M, "write"),
     ("kubectl replace -f fix.yaml", SHOP, M, "write"),
     ("kubectl cordon gke-pool-1", CLUSTER, M, "write"),
