@@ -27,7 +27,10 @@ FILE_NAME = "audit.jsonl"
 # Event types written by the rest of prism (free-form strings are accepted too).
 AI_REQUEST = "ai.request"
 MCP_CALL = "mcp.call"
-AGENT_STEP = "agent.step"
+AGENT_PROPOSAL = "agent.proposal"  # a step was proposed (by the rules, the model or a person's edit)
+AGENT_ANSWER = "agent.answer"  # what the person answered (or why nobody was asked)
+AGENT_STEP = "agent.step"  # a step ran: exit code, duration
+AGENT_GITOPS = "agent.gitops"  # a manifest edit, commit or push
 
 
 def audit_path() -> Path:
@@ -57,7 +60,9 @@ def record(event: str, **fields: Any) -> dict[str, Any]:
     """Append one record; returns what was written. Fields with value None are left out.
 
     Usual fields: command, provider, model, bytes, sha256, redactions (counts by type), client (MCP),
-    tool, argv/exit_code/duration_ms/approver (agent steps).
+    tool. Agent records (`kubectl_prism.agent.records`): argv, argv_sha256, category, rule, context,
+    namespace, objects, source, why, answer, approver, preview_sha256, resource_version, exit_code,
+    duration_ms, timed_out, truncated, and for GitOps action, repo, branch, commit, pushed, remote.
     """
     entry: dict[str, Any] = {"time": _now(), "event": event}
     entry.update({k: v for k, v in fields.items() if v is not None and k not in ("time", "event")})
