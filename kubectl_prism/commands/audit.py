@@ -19,6 +19,20 @@ def _who(rec: dict[str, Any]) -> str:
 
 def _result(rec: dict[str, Any]) -> str:
     parts = []
+    if rec.get("category"):  # agent records: what the classifier said and what the person answered
+        parts.append(str(rec["category"]))
+    if rec.get("answer"):
+        parts.append(f"answer {rec['answer']}")
+    if rec.get("action"):  # GitOps: edit, commit, push
+        parts.append(str(rec["action"]))
+    if rec.get("branch"):
+        parts.append(f"branch {rec['branch']}")
+    if rec.get("commit"):
+        parts.append(f"commit {str(rec['commit'])[:10]}")
+    if rec.get("pushed") is not None:
+        parts.append("pushed" if rec["pushed"] else "not pushed")
+    if rec.get("timed_out"):
+        parts.append("timed out")
     if "exit_code" in rec:
         parts.append(f"exit {rec['exit_code']}")
     if "duration_ms" in rec:
@@ -36,7 +50,7 @@ def _result(rec: dict[str, Any]) -> str:
 def _row(rec: dict[str, Any]) -> list[str]:
     redactions = rec.get("redactions") or {}
     total = sum(v for v in redactions.values() if isinstance(v, int)) if isinstance(redactions, dict) else 0
-    command = rec.get("command") or rec.get("tool") or "-"
+    command = rec.get("command") or rec.get("tool") or rec.get("argv") or rec.get("repo") or "-"
     if isinstance(command, list):
         command = " ".join(map(str, command))
     return [
@@ -47,7 +61,7 @@ def _row(rec: dict[str, Any]) -> list[str]:
         str(rec.get("model") or "-"),
         str(rec.get("bytes", "-")),
         str(total),
-        str(rec.get("sha256") or "-")[:12],
+        str(rec.get("sha256") or rec.get("argv_sha256") or "-")[:12],
         _result(rec),
     ]
 
@@ -65,13 +79,18 @@ def audit(
     since: Annotated[str | None, typer.Option(
         "--since", help="Only records newer than a duration (30m, 1h, 7d) or a date/time (2026-11-01).",
         show_default=False)] = None,
+    event: Annotated[str | None, typer.Option(
+        "--event", help="Only records whose event starts with this: ai, mcp, agent, agent.step, ...",
+        show_default=False)] = None,
 ) -> None:
-    """Show the local audit log: AI requests, MCP tool calls and executed agent steps."""
+    """Show the local audit log: AI requests, MCP tool calls, and agent proposals, answers and steps."""
     from kubectl_prism import audit as log
 
     if g.output not in (OutputFormat.text, OutputFormat.json):
         raise UsageError(f"-o {g.output.value} is not supported by audit", hint="use -o text or -o json")
     result = log.read(since=log.parse_since(since) if since else None)
+    if event:
+        result.records = [r for r in result.records if str(r.get("event", "")).startswith(event)]
     from kubectl_prism.commands._output import clear, echo, write
 
     # Records are redacted when written; they are cleared again for display, as every output is (a
@@ -82,7 +101,7 @@ def audit(
     elif result.records:
         write(cleared.render(lambda records: table(records) + "\n"), g)
     else:
-        when = f" since {since}" if since else ""
+        when = (f" since {since}" if since else "") + (f" of event {event}" if event else "")
         echo(f"No audit records{when} in {result.path}.", err=True)
     if result.skipped:
         echo(f"warning: skipped {result.skipped} unreadable line{'s' if result.skipped != 1 else ''} "

@@ -9,4 +9,7 @@ from kubectl_prism.options import GlobalOptions, with_global_options
 @with_global_options
 def fix(g: GlobalOptions) -> None:
     """Not yet implemented."""
+    from kubectl_prism.agent.settings import require_agent
+
+    require_agent()  # exit 2 with the command that turns agent mode on
     not_yet("fix")
