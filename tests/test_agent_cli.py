@@ -132,7 +132,7 @@ def test_classify_output_is_redacted(capsys: Capture) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["agent", "classify"], "no command to classify"),
     (["agent", "classify", "-o", "yaml", "--", "kubectl", "get", "pods"], "-o yaml is not supported"),
-    (["agent", "classify", "-n", "bad/ns", "--", "kubectl", "get", "pods"], "not a valid namespace"),
+    (["agent", "classify", "-n", "bad/ns", "--", "kubectl", "get", "pods"], "invalid namespace"),
     (["agent", "classify", "-n", "a", "-A", "--", "kubectl", "get", "pods"], "cannot be used together"),
 ])
 def test_classify_usage_errors_exit_2(capsys: Capture, args: list[str], message: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from kubectl_prism.agent.decision import Scope
-from kubectl_prism.errors import ClusterAccessError, UsageError
+from kubectl_prism.errors import ClusterAccessError
 from kubectl_prism.options import GlobalOptions
 
 
@@ -19,12 +19,6 @@ def resolve_scope(g: GlobalOptions, *, strict: bool = True) -> Scope:
     unreadable kubeconfig is not an error: the namespace is then `-n` or `default`."""
     from kubectl_prism.gather.kubeconfig import list_contexts
 
-    if g.namespace:
-        from kubectl_prism.agent.command import valid_namespace
-
-        if not valid_namespace(g.namespace):
-            raise UsageError(f'"{g.namespace[:200]}" is not a valid namespace name',
-                             hint="namespaces are lowercase letters, digits and '-', at most 63 characters")
     kubeconfig = os.path.abspath(os.path.expanduser(g.kubeconfig)) if g.kubeconfig else None
     try:
         contexts, current = list_contexts(g.kubeconfig)
