@@ -1,14 +1,16 @@
 """The global flags of DESIGN §2, defined once and added to every command that talks to a cluster.
 
 kubectl passes no flags through to a plugin, so prism parses `--kubeconfig`, `--context`, `-n`, `-A`,
-`--snapshot`, `-o`, `--no-color`, `-v` and `--show-secrets` itself. They are accepted anywhere after
-the command name, as kubectl users type them (`kubectl prism diagnose pod/x -n shop -o json`).
+`--snapshot`, `-o`, `--no-color`, `-v`, `--show-secrets` and `--request-timeout` itself. They are
+accepted anywhere after the command name, as kubectl users type them
+(`kubectl prism diagnose pod/x -n shop -o json`).
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -36,6 +38,29 @@ class GlobalOptions:
     no_color: bool = False
     verbose: bool = False
     show_secrets: bool = False
+    request_timeout: float | None = 30.0  # seconds per API request; None: no limit (`--request-timeout 0`)
+
+
+DEFAULT_REQUEST_TIMEOUT = "30s"  # kubectl waits forever by default; a plugin that runs in CI may not
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_request_timeout(text: str) -> float | None:
+    """kubectl's `--request-timeout`: whole seconds ("5"), or a Go duration ("1m30s", "500ms"); 0 = none."""
+    from kubectl_prism.errors import UsageError
+    from kubectl_prism.printable import shown
+
+    value = text.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        parts = _DURATION_PART.findall(value)
+        if not parts or "".join(n + u for n, u in parts) != value:
+            raise UsageError(f"invalid --request-timeout {shown(value, 40)}",
+                             hint="a number of seconds or a duration such as 30s, 1m or 500ms; 0 for none")
+        seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
+    return seconds or None
 
 
 _GLOBAL_PARAMS = [
@@ -78,6 +103,14 @@ _GLOBAL_PARAMS = [
             "--no-color", help="Plain output without colour.", rich_help_panel="Global flags")],
     ),
     inspect.Parameter(
+        "request_timeout", inspect.Parameter.KEYWORD_ONLY, default=DEFAULT_REQUEST_TIMEOUT,
+        annotation=Annotated[str, typer.Option(
+            "--request-timeout", metavar="DURATION",
+            help="How long one API request may take before it is given up (a gap; the rest goes on), as in "
+            "kubectl: 30s, 1m, 500ms, or seconds; 0 = no limit. A whole gather is bounded at 10 times this.",
+            rich_help_panel="Global flags")],
+    ),
+    inspect.Parameter(
         "verbose", inspect.Parameter.KEYWORD_ONLY, default=False,
         annotation=Annotated[bool, typer.Option(
             "--verbose", "-v", help="Show tracebacks and debug details on errors.",
@@ -110,7 +143,9 @@ def with_global_options(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        g = GlobalOptions(**{name: kwargs.pop(name) for name in _GLOBAL_NAMES})
+        values = {name: kwargs.pop(name) for name in _GLOBAL_NAMES}
+        values["request_timeout"] = parse_request_timeout(values["request_timeout"])
+        g = GlobalOptions(**values)
         if g.namespace and g.all_namespaces:
             from kubectl_prism.errors import UsageError
 

@@ -68,7 +68,7 @@ def serve(
     from kubectl_prism.mcpserver.cluster import ServeScope
     from kubectl_prism.mcpserver.server import PrismMCP
 
-    scope = ServeScope(g.kubeconfig, g.context, g.namespace, g.all_namespaces)
+    scope = ServeScope(g.kubeconfig, g.context, g.namespace, g.all_namespaces, g.request_timeout)
     _announce(scope, policy, transport)
     server = PrismMCP(scope, transport.value).build()
     if transport is Transport.stdio:

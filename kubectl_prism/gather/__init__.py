@@ -93,7 +93,7 @@ def _from_cluster(g: GlobalOptions, target: Target | None) -> Snapshot:
     namespace = None if g.all_namespaces else (g.namespace or conn.namespace)
     if target is not None and not target.info.namespaced:
         namespace = None  # node/x, ns/x: -n does not apply (as in kubectl)
-    snapshot = gather_live(conn, GatherScope(namespace, target))
+    snapshot = gather_live(conn, GatherScope(namespace, target), request_timeout=g.request_timeout)
     snapshot.source, snapshot.context, snapshot.target = "live", conn.context, target
     if target is not None and target.kind == "Namespace":
         snapshot.namespace = target.name
@@ -109,9 +109,26 @@ def _from_snapshot(g: GlobalOptions, target: Target | None) -> Snapshot:
     namespace = None if g.all_namespaces else g.namespace
     if target is not None and not target.info.namespaced:
         namespace = None
+    if target is None and namespace is not None:
+        _check_snapshot_namespace(loaded, namespace, g.snapshot)
     snapshot = restrict(loaded, target, namespace, source_label=f" in snapshot {g.snapshot}")
     snapshot.source, snapshot.context, snapshot.target = "snapshot", loaded.context, target
     return snapshot
+
+
+def _check_snapshot_namespace(loaded: Snapshot, namespace: str, path: object) -> None:
+    """`-n` naming a namespace the snapshot knows nothing of is an error (exit 3), not an all-clear."""
+    from kubectl_prism.errors import ClusterAccessError
+    from kubectl_prism.names import DNS1123_LABEL
+    from kubectl_prism.snapshot import name_of
+
+    namespaces = {*loaded.namespaces(), *map(name_of, loaded.of_kind("Namespace"))}
+    if namespace in namespaces:
+        return
+    known = sorted(n for n in namespaces if DNS1123_LABEL.matches(n))
+    listed = ", ".join(known[:20]) + (", …" if len(known) > 20 else "")
+    raise ClusterAccessError(f'namespace "{namespace}" not found in snapshot {path}',
+                             hint=f"namespaces in it: {listed}" if known else "it has no namespaced objects")
 
 
 def check_something_was_readable(snapshot: Snapshot) -> None:
@@ -119,10 +136,13 @@ def check_something_was_readable(snapshot: Snapshot) -> None:
 
     One forbidden resource type is a gap and the rest goes on (DESIGN §3); but when every read was
     refused, "no findings" would read as an all-clear to a CI gate, so it is an access error instead.
+    A kind that was read, even when it came back empty, is something read (its key is in `objects`);
+    metrics alone are not.
     """
     from kubectl_prism.errors import ClusterAccessError
 
-    if any(snapshot.objects.values()) or not any(g.reason == "forbidden" for g in snapshot.gaps):
+    read = any(kind not in ("PodMetrics", "NodeMetrics") for kind in snapshot.objects)
+    if read or not any(g.reason == "forbidden" for g in snapshot.gaps):
         return
     where = f"namespace {snapshot.namespace}" if snapshot.namespace else "the cluster"
     can_i = f"kubectl auth can-i --list -n {snapshot.namespace}" if snapshot.namespace else \

@@ -4,70 +4,83 @@ Why not the `kubernetes` client's API classes: they build (and, since v37, valid
 every item, which is slow and memory-hungry for big lists and rejects objects the models do not know.
 We read the bytes and `json.loads` them. Credentials and TLS settings come from the official loader
 (see kubeconfig.py), so authentication behaves exactly as the official client's.
+
+Bounded on a misbehaving server (each bound ends one request, which the gatherer turns into a gap):
+- time: every request has a deadline (`request_timeout`, kubectl's `--request-timeout`) covering the
+  wait for the answer and the whole body, and never past the run's own deadline (`run_deadline`);
+- size: one answer is read up to `ANSWER_BYTES`. A list page over that is asked again in smaller
+  pages (500, 50, then 5 objects); a server that still sends more ignores `limit`, and the list is a
+  gap rather than a partial list analyzers would take for the whole;
+- load: 429, and 503 with Retry-After, are retried a few times after the wait the server asks for
+  (capped), never past the deadline.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import ssl
 import threading
+import time
 import urllib.parse
 import urllib.request
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from kubectl_prism import __version__
 from kubectl_prism.apipath import ApiPath
 from kubectl_prism.errors import ClusterAccessError
+from kubectl_prism.gather.answers import (
+    ApiError,
+    Expired,
+    Forbidden,
+    NotFound,
+    RequestFailed,
+    TooLarge,
+    describe_transport,
+    dropped_before_answer,
+    first_line,
+    parse_object,
+    read_body,
+    retry_after,
+    seconds_text,
+    status_message,
+)
 from kubectl_prism.gather.kubeconfig import ClusterConnection
 
 LIST_LIMIT = 500  # kubectl's default --chunk-size
-
-
-class ApiError(Exception):
-    """A non-success HTTP answer that is not an access error of the whole cluster."""
-
-    def __init__(self, status: int, message: str, path: str) -> None:
-        super().__init__(f"{status} {message} ({path})")
-        self.status = status
-        self.message = message
-        self.path = path
-
-
-class Forbidden(ApiError):
-    """403: becomes a gap in the snapshot."""
-
-
-class NotFound(ApiError):
-    """404: the object is gone, or the resource type is not served by this cluster."""
-
-
-class Expired(ApiError):
-    """410 Gone: a `continue` token expired while paging."""
+SMALLER_PAGES = (50, 5)  # asked for when a page is over ANSWER_BYTES
+# The most one answer may hold. A page of 500 real objects is a few MiB; the 1.5 MiB etcd object limit
+# makes even 5 objects at most ~8 MiB. Parsed, an answer takes about five times its size in memory.
+ANSWER_BYTES = 16 * 1024 * 1024
+DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds; kubectl's default is none, a plugin in CI needs a bound
+RUN_TIMEOUT_FACTOR = 10  # a whole gather is bounded at this many request timeouts
 
 
 class KubeClient:
-    """GETs against one API server; thread-safe, with a connection pool sized for parallel lists."""
+    """GETs against one API server; thread-safe, with a connection pool sized for parallel lists.
+
+    `request_timeout`: seconds one request may take, answer and body (None: no limit, kubectl's `0`).
+    `run_deadline`: a `time.monotonic()` after which no request is sent and running ones are cut.
+    """
 
     def __init__(self, conn: ClusterConnection, *, pool_size: int = 8, connect_timeout: float = 10,
-                 read_timeout: float = 60) -> None:
+                 request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
+                 run_deadline: float | None = None, answer_bytes: int = ANSWER_BYTES) -> None:
         import urllib3
 
         # urllib3 logs retries and certificate mismatches as warnings; we report failures as one line.
         logging.getLogger("urllib3").setLevel(logging.ERROR)
         self.conn = conn
+        self.request_timeout = request_timeout
+        self.run_deadline = run_deadline
+        self.answer_bytes = answer_bytes
+        self.connect_timeout = connect_timeout
         self.requests = 0  # HTTP requests sent (pages count one each); read by tests and the benchmark
         self._count_lock = threading.Lock()
         self._base = conn.server.rstrip("/")
-        self._timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
-        # One retry for a connection that could not be made or broke mid-read (idempotent GETs only);
-        # HTTP statuses are never retried here.
-        self._retries = urllib3.Retry(total=2, connect=1, read=1, status=0, other=0, redirect=0,
-                                      backoff_factor=0.1, raise_on_status=False)
-        pool_args: dict[str, Any] = {"maxsize": pool_size, "block": False, "retries": self._retries}
+        pool_args: dict[str, Any] = {"maxsize": pool_size, "block": False, "retries": False}
         if self._base.startswith("https://"):
             pool_args["ssl_context"] = self._ssl_context()
             if conn.tls_server_name:
@@ -84,17 +97,10 @@ class KubeClient:
 
     def get_json(self, path: ApiPath, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """One JSON object (`extra`: paging parameters only; everything else is in the ApiPath)."""
-        data = self._get(path, extra)
-        try:
-            doc = json.loads(data)
-        except ValueError as exc:
-            raise ApiError(200, f"the server answered with invalid JSON: {exc}", path.path) from exc
-        if not isinstance(doc, dict):
-            raise ApiError(200, "the server answered with JSON that is not an object", path.path)
-        return doc
+        return parse_object(self._get(path, extra), path)
 
-    def get_text(self, path: ApiPath) -> str:
-        return self._get(path, None).decode("utf-8", errors="replace")
+    def get_text(self, path: ApiPath, max_bytes: int | None = None) -> str:
+        return self._get(path, None, max_bytes).decode("utf-8", errors="replace")
 
     def list(
         self,
@@ -105,13 +111,22 @@ class KubeClient:
         """All items of a collection, page by page (`limit`/`continue`).
 
         `transform` runs on each item as its page arrives, so trimmed fields are freed page by page
-        instead of piling up to the size of the whole list.
+        instead of piling up to the size of the whole list. A page over the byte cap is asked again in
+        smaller pages; if even those are too large the server ignores `limit`, and TooLarge is raised.
         """
         items: list[dict[str, Any]] = []
         params: dict[str, Any] = {"limit": limit}
+        smaller = list(SMALLER_PAGES)
         while True:
             try:
                 page = self.get_json(path, params)
+            except TooLarge:
+                if not smaller:
+                    mib = self.answer_bytes // 2**20
+                    raise TooLarge(f"truncated: more than {mib} MiB in one answer even for {params['limit']} "
+                                   "objects (the server ignores `limit`)", path.path) from None
+                params["limit"] = smaller.pop(0)
+                continue
             except Expired:
                 if "continue" not in params:
                     raise
@@ -120,7 +135,9 @@ class KubeClient:
                 params = {}
                 items.clear()
                 page = self.get_json(path, params)
-            page_items: Iterable[dict[str, Any]] = page.get("items") or []
+            page_items = page.get("items") or []
+            if not isinstance(page_items, list):
+                raise ApiError(200, "the server's list has no list of items", path.path)
             items.extend(map(transform, page_items) if transform else page_items)
             token = (page.get("metadata") or {}).get("continue")
             if not token or "limit" not in params:
@@ -161,7 +178,19 @@ class KubeClient:
                 ) from exc
         return ctx
 
-    def _get(self, path: ApiPath, extra: dict[str, Any] | None) -> bytes:
+    def _deadline(self) -> tuple[float | None, str]:
+        """When this request must be done, and what to call it when it is not."""
+        now = time.monotonic()
+        deadline, why = None, ""
+        if self.request_timeout:
+            deadline = now + self.request_timeout
+            why = f"timed out after {seconds_text(self.request_timeout)}"
+        if self.run_deadline is not None and (deadline is None or self.run_deadline < deadline):
+            deadline = self.run_deadline
+            why = "not read: the run's time limit was reached (10 request timeouts)"
+        return deadline, why
+
+    def _get(self, path: ApiPath, extra: dict[str, Any] | None, max_bytes: int | None = None) -> bytes:
         import urllib3
 
         if not isinstance(path, ApiPath):  # a str path would skip the name checks (kubectl_prism/apipath)
@@ -176,35 +205,71 @@ class KubeClient:
         auth = self.conn.auth_header()
         if auth:
             headers["Authorization"] = auth
-        with self._count_lock:
-            self.requests += 1
-        try:
-            resp = self._http.request("GET", url, headers=headers, timeout=self._timeout,
-                                      retries=self._retries)
-        except urllib3.exceptions.HTTPError as exc:
-            raise self._transport_error(exc) from exc
-        if resp.status < 300:
-            return resp.data
-        message = _status_message(resp.data) or (resp.reason or "")
-        if resp.status == 401:
+        deadline, late = self._deadline()
+        retries = 0
+        fresh_connection_tried = False
+        while True:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise RequestFailed(late, path.path)
+            timeout = urllib3.Timeout(connect=min(self.connect_timeout, remaining or self.connect_timeout),
+                                      read=remaining)
+            with self._count_lock:
+                self.requests += 1
+            try:
+                resp = self._http.request("GET", url, headers=headers, timeout=timeout, retries=False,
+                                          preload_content=False, redirect=False)
+            except urllib3.exceptions.HTTPError as exc:
+                if dropped_before_answer(exc) and not fresh_connection_tried:
+                    # A pooled keep-alive connection the server had closed: one more try on a new one.
+                    fresh_connection_tried = True
+                    continue
+                raise self._transport_error(exc, path, late) from exc
+            try:
+                data = read_body(resp, deadline, late, max_bytes or self.answer_bytes, path)
+            finally:
+                resp.release_conn()
+            if resp.status < 300:
+                return data
+            wait = retry_after(resp, retries)
+            if wait is not None and (deadline is None or time.monotonic() + wait < deadline):
+                retries += 1
+                time.sleep(wait)
+                continue
+            self._raise_status(resp.status, resp.reason, data, path)
+
+    def _raise_status(self, status: int, reason: str | None, data: bytes, path: ApiPath) -> None:
+        message = status_message(data) or (reason or "")
+        if status == 401:
+            problem = self.conn.credentials_problem
+            if problem:
+                raise ClusterAccessError(
+                    f"the server requires credentials (401 Unauthorized) and {problem}",
+                    hint="fix the context's user in the kubeconfig")
             raise ClusterAccessError(
                 "the server rejected your credentials (401 Unauthorized)",
                 hint=f'refresh your login / token for context "{self.conn.context}"',
             )
-        error_type = {403: Forbidden, 404: NotFound, 410: Expired}.get(resp.status, ApiError)
-        raise error_type(resp.status, message, path.path)
+        error_type = {403: Forbidden, 404: NotFound, 410: Expired}.get(status, ApiError)
+        raise error_type(status, message, path.path)
 
-    def _transport_error(self, exc: Exception) -> ClusterAccessError:
+    def _transport_error(self, exc: Exception, path: ApiPath, late: str) -> Exception:
+        """A connection that could not be made ends the command; one that failed after the request was
+        sent fails only that request (a gap)."""
         import urllib3
 
         reason = getattr(exc, "reason", None) if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
         reason = reason or exc
         where = f'the API server at {self._base} (context "{self.conn.context}")'
+        if isinstance(reason, urllib3.exceptions.ReadTimeoutError):
+            return RequestFailed(late, path.path)
+        if isinstance(reason, urllib3.exceptions.ProtocolError):
+            return RequestFailed(f"connection lost: {describe_transport(reason)}", path.path)
         if isinstance(reason, (urllib3.exceptions.SSLError, ssl.SSLError)):
             detail = str(reason)
             if "doesn't match" in detail:  # urllib3's own host name check (tls-server-name)
                 return ClusterAccessError(
-                    f"TLS verification of {where} failed: {_first_line(detail)}",
+                    f"TLS verification of {where} failed: {first_line(detail)}",
                     hint="fix tls-server-name or the server URL in the kubeconfig")
             if "CERTIFICATE_VERIFY_FAILED" in detail or "certificate verify failed" in detail:
                 short = detail.split("certificate verify failed:")[-1].split("(_ssl")[0].strip(" ')\"")
@@ -213,13 +278,13 @@ class KubeClient:
                     hint="set the cluster's certificate-authority in the kubeconfig to the CA that signed "
                     "the server certificate (insecure-skip-tls-verify: true only for a throwaway cluster)",
                 )
-            return ClusterAccessError(f"TLS handshake with {where} failed: {_first_line(detail)}",
+            return ClusterAccessError(f"TLS handshake with {where} failed: {describe_transport(reason)}",
                                       hint="check the server URL and the client certificate")
         if isinstance(reason, urllib3.exceptions.NameResolutionError):
             return ClusterAccessError(f"cannot reach {where}: host name not found",
                                       hint="check the server URL in the kubeconfig and your DNS/VPN")
         if isinstance(reason, urllib3.exceptions.ProxyError):
-            return ClusterAccessError(f"cannot reach {where} through the proxy: {_first_line(str(reason))}",
+            return ClusterAccessError(f"cannot reach {where} through the proxy: {describe_transport(reason)}",
                                       hint="check proxy-url / HTTPS_PROXY")
         # NewConnectionError subclasses ConnectTimeoutError in urllib3 2: test it first.
         if isinstance(reason, urllib3.exceptions.NewConnectionError) and "refused" in str(reason).lower():
@@ -227,8 +292,7 @@ class KubeClient:
                 f"cannot reach {where}: connection refused",
                 hint="check that the cluster is running and the kubeconfig's server URL is right",
             )
-        if isinstance(reason, (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.ReadTimeoutError,
-                               TimeoutError)) and "timed out" in str(reason).lower():
+        if isinstance(reason, (urllib3.exceptions.ConnectTimeoutError, TimeoutError)):
             return ClusterAccessError(f"cannot reach {where}: timed out",
                                       hint="check that the cluster is up and reachable (VPN, firewall)")
         if isinstance(reason, urllib3.exceptions.NewConnectionError):
@@ -236,27 +300,14 @@ class KubeClient:
                 f"cannot reach {where}: {_connect_reason(reason)}",
                 hint="check that the cluster is running and the kubeconfig's server URL is right",
             )
-        return ClusterAccessError(f"lost the connection to {where}: {_first_line(str(reason))}",
+        return ClusterAccessError(f"lost the connection to {where}: {describe_transport(reason)}",
                                   hint="check that the cluster is reachable and retry")
-
-
-def _status_message(data: bytes) -> str:
-    """The `message` of a Kubernetes Status body, if the answer is one."""
-    try:
-        body = json.loads(data[:65536])
-    except ValueError:
-        return data[:200].decode("utf-8", errors="replace").strip()
-    return str(body.get("message") or "") if isinstance(body, dict) else ""
 
 
 def _connect_reason(exc: Exception) -> str:
     # "<urllib3.connection.HTTPSConnection object at 0x…>: Failed to establish a new connection: [Errno …] …"
-    text = _first_line(str(exc))
+    text = first_line(str(exc))
     return text.split("new connection: ", 1)[-1]
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else "unknown error"
 
 
 def _proxy_from_environment(base: str) -> str | None:

@@ -49,6 +49,9 @@ class ClusterConnection:
     auth_header: Callable[[], str | None] = field(default=lambda: None, repr=False)
     in_cluster: bool = False
     sources: tuple[str, ...] = ()  # the kubeconfig files it came from (for messages)
+    # Why the context sends no credentials (a user missing from the kubeconfig, or none named): a 401
+    # then says that instead of "refresh your login".
+    credentials_problem: str | None = None
 
 
 # --- which files -----------------------------------------------------------------------------------
@@ -173,9 +176,16 @@ def resolve_connection(kubeconfig: str | None = None, context: str | None = None
     if not cluster.get("server"):
         raise ClusterAccessError(f'cluster "{cluster_name}" of context "{name}" has no server URL')
     user_name = ctx.get("user")
-    if user_name and user_name not in _merged_names(docs, "users"):
+    users = _merged_names(docs, "users")
+    problem = None
+    if user_name and user_name not in users:
         # kubectl goes on without credentials; the server will then answer 401 or 403.
         logging.getLogger(__name__).debug("user %s of context %s is not in the kubeconfig", user_name, name)
+        problem = f'context "{name}" names user "{user_name}", which is not in the kubeconfig'
+    elif not user_name:
+        problem = f'context "{name}" names no user, so no credentials are sent'
+    elif not (users[user_name].get("user") or {}):
+        problem = f'user "{user_name}" of context "{name}" has no credentials in the kubeconfig'
     server = server_url(cluster["server"], cluster_name)
 
     cfg = _load_with_kubernetes(paths, docs, name, user_name)
@@ -193,6 +203,7 @@ def resolve_connection(kubeconfig: str | None = None, context: str | None = None
         proxy=cluster.get("proxy-url"),
         auth_header=_auth_header_provider(cfg),
         sources=tuple(str(p) for p in paths),
+        credentials_problem=problem,
     )
 
 

@@ -11,7 +11,9 @@ Round trips, each one a batch of parallel requests:
 4. cluster-scoped kinds only when something in scope needs them (scope.optional_kinds), and for a
    target the Nodes its pods run on (with their NodeMetrics): a few named GETs, or one list when the
    pods are spread over many nodes.
-A 403 anywhere becomes a gap and the rest goes on; 401, TLS and connection errors end the command.
+A 403 anywhere becomes a gap and the rest goes on, and so does one request that times out, is cut
+off, is too large or is throttled past its retries (http.py bounds each); 401, TLS and connection
+errors end the command. A namespace scope that finds nothing at all checks that the namespace exists.
 """
 
 from __future__ import annotations
@@ -25,7 +27,15 @@ from kubectl_prism import apipath
 from kubectl_prism.errors import ClusterAccessError
 from kubectl_prism.gather import rules
 from kubectl_prism.gather import scope as sc
-from kubectl_prism.gather.http import ApiError, Forbidden, KubeClient, NotFound
+from kubectl_prism.gather.http import (
+    DEFAULT_REQUEST_TIMEOUT,
+    RUN_TIMEOUT_FACTOR,
+    ApiError,
+    Forbidden,
+    KubeClient,
+    NotFound,
+    RequestFailed,
+)
 from kubectl_prism.gather.kubeconfig import ClusterConnection
 from kubectl_prism.kinds import BY_KIND, KindInfo, Target
 from kubectl_prism.names import InvalidName
@@ -49,12 +59,24 @@ WORKERS = 8
 MAX_NODE_GETS = 4
 
 
-def gather_live(conn: ClusterConnection, scope: sc.GatherScope, client: KubeClient | None = None) -> Snapshot:
-    """The snapshot of `scope` read from the cluster of `conn` (pass `client` to reuse or count requests)."""
+def gather_live(conn: ClusterConnection, scope: sc.GatherScope, client: KubeClient | None = None, *,
+                request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
+                deadline: float | None = None) -> Snapshot:
+    """The snapshot of `scope` read from the cluster of `conn` (pass `client` to reuse or count requests).
+
+    `request_timeout`: seconds per request (None: no limit). `deadline`: a `time.monotonic()` by which the
+    whole gather ends, requests not yet answered becoming gaps; by default RUN_TIMEOUT_FACTOR request
+    timeouts from now.
+    """
+    import time
+
     from kubectl_prism.gather import paused_gc
 
     own = client is None
-    client = client or KubeClient(conn, pool_size=WORKERS)
+    if deadline is None and request_timeout:
+        deadline = time.monotonic() + RUN_TIMEOUT_FACTOR * request_timeout
+    client = client or KubeClient(conn, pool_size=WORKERS, request_timeout=request_timeout,
+                                  run_deadline=deadline)
     pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="prism-gather")
     finished = False
     try:
@@ -96,6 +118,8 @@ class _Gatherer:
                 raise ClusterAccessError(f"{target} needs a namespace")  # gather_scope always gives one
             self._target(target, ns)
         self._check_anything_read()
+        if target is None and ns is not None:
+            self._check_namespace_exists(ns)
         out = sc.restrict(self.snap, target, ns, target_checked=True)
         out.source, out.context = "live", self.client.conn.context
         return out
@@ -112,6 +136,29 @@ class _Gatherer:
             f'no request to the API server at {conn.server} (context "{conn.context}") succeeded: {reasons}',
             hint="check that the kubeconfig's server URL is a Kubernetes API server and that it is healthy",
         )
+
+    def _check_namespace_exists(self, ns: str) -> None:
+        """A namespace where nothing at all was found may not exist (`-n` with a typo must not pass CI).
+
+        Every namespace holds its `default` ServiceAccount (the controller recreates it), so a readable,
+        empty ServiceAccount list already says "no such namespace" to a user who may not GET namespaces.
+        Otherwise GET the namespace; when neither can be read, it stays a gap and the run goes on.
+        """
+        if any(self.snap.objects.values()):
+            return
+        info = BY_KIND["Namespace"]
+        hint = "list them with: kubectl get namespaces"
+        try:
+            self.client.get_json(apipath.item(info, ns))
+            return  # it exists, and is empty
+        except NotFound:
+            raise ClusterAccessError(f'namespace "{ns}" not found', hint=hint) from None
+        except ApiError as err:
+            if "ServiceAccount" in self.snap.objects:  # listed, and not even `default` is there
+                raise ClusterAccessError(
+                    f'namespace "{ns}" not found: it holds no objects, not even its default ServiceAccount',
+                    hint=hint) from None
+            self._gap(info, None, f"{_reason(err)} (could not check that namespace {ns} exists)")
 
     def _collection(self, ns: str | None, pod_nodes: bool = False) -> None:
         """A namespace (ns) or the whole cluster (None); `pod_nodes`: also the nodes its pods run on."""
@@ -331,10 +378,14 @@ class _Gatherer:
                 self.snap.add_gap("pods/log", key.namespace, "skipped a container with an invalid name")
             return
         try:
-            text = self.client.get_text(path)
+            text = self.client.get_text(path, max_bytes=4 * rules.LOG_LIMIT_BYTES)
         except Forbidden:
             with self._lock:
                 self.snap.add_gap("pods/log", key.namespace, "forbidden")
+            return
+        except RequestFailed as err:  # timed out, cut off, too large: say so
+            with self._lock:
+                self.snap.add_gap("pods/log", key.namespace, err.message)
             return
         except ApiError:
             return  # 400/404: the container has no (previous) log yet; nothing to report
@@ -392,8 +443,12 @@ class _Gatherer:
 
 
 def _reason(err: ApiError) -> str:
+    if isinstance(err, RequestFailed):
+        return err.message  # "timed out after 30s", "truncated: ...", "connection lost: ..."
     if isinstance(err, Forbidden):
         return "forbidden"
+    if err.status == 429:
+        return "throttled by the API server (429 Too Many Requests)"
     if isinstance(err, NotFound):
         return "not served by this cluster"
     if err.status == 406:

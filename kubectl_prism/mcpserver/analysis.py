@@ -36,6 +36,7 @@ def _gather(tools: Tools, policy: Policy, target: Target | None, namespace: str 
     else:
         ns = tools.object_namespace(policy, ctx, namespace, target.info)
     g = GlobalOptions(kubeconfig=tools.scope.kubeconfig, context=ctx, namespace=ns,
+                      request_timeout=tools.scope.request_timeout,
                       all_namespaces=target is None and ns is None)
     return gather_scope(g, target)
 

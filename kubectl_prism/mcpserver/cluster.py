@@ -28,6 +28,7 @@ class ServeScope:
     context: str | None = None
     namespace: str | None = None
     all_namespaces: bool = False
+    request_timeout: float | None = 30.0  # `--request-timeout` of `mcp serve`, for every API request
 
 
 # --- kinds -----------------------------------------------------------------------------------------
@@ -106,7 +107,8 @@ class Cluster:
         conn = self.connection(context)
         with self._lock:
             if context not in self._clients:
-                self._clients[context] = KubeClient(conn, pool_size=4, read_timeout=30)
+                self._clients[context] = KubeClient(conn, pool_size=4,
+                                                    request_timeout=self.scope.request_timeout)
             return self._clients[context]
 
     def close(self) -> None:

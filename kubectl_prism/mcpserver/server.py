@@ -99,7 +99,7 @@ class PrismMCP:
         except PrismError as err:  # cluster access (401, TLS, unreachable), bad kubeconfig, unreadable config
             result = r.error_reply(err.line())
         except ApiError as err:  # an answer a tool did not expect (5xx, 429, ...)
-            result = r.error_reply(f"the API server answered {err.status}: {err.message}")
+            result = r.error_reply(f"the API request failed: {err.describe()}")
         except Exception as err:
             # The exception's text may quote cluster data: it stays in the server's log.
             log.exception("tool failed")

@@ -115,7 +115,7 @@ class Tools:
         except NotFound:
             return r.error_reply(f"{info.resource} is not served by the cluster of context {ctx}", r.NO_DATA)
         except ApiError as err:
-            return r.error_reply(f"cannot list {info.resource}: {err.status} {err.message}")
+            return r.error_reply(f"cannot list {info.resource}: {err.describe()}")
         rows = []
         for obj in page.get("items") or []:
             obj["kind"] = info.kind
@@ -156,7 +156,7 @@ class Tools:
                                  "message": f"{info.kind.lower()}/{name} not found{where}",
                                  "hint": f"list them with list_resources(kind={info.plural!r})"}, r.NO_DATA)
         except ApiError as err:
-            return r.error_reply(f"cannot get {info.kind.lower()}/{name}{where}: {err.status} {err.message}")
+            return r.error_reply(f"cannot get {info.kind.lower()}/{name}{where}: {err.describe()}")
         obj["kind"], obj["apiVersion"] = info.kind, info.api_version
         obj = slim(obj)  # managedFields and last-applied go; a Secret keeps metadata only
         if info.kind == "Secret":
@@ -186,7 +186,7 @@ class Tools:
         except Forbidden:
             return _forbidden(ctx, "list", events_info, ns)
         except ApiError as err:
-            return r.error_reply(f"cannot list events: {err.status} {err.message}")
+            return r.error_reply(f"cannot list events: {err.describe()}")
         items = sorted(page.get("items") or [], key=event_time, reverse=True)
         rows = [event_row(e) | {"namespace": namespace_of(e)} for e in items]
         about = f"{info.kind.lower()}/{name or '*'}" if info else (f"*/{name}" if name else None)
@@ -215,7 +215,7 @@ class Tools:
         path = apipath.pod_log(ns, pod, container, previous=previous, tail_lines=tail,
                                limit_bytes=LOG_LIMIT_BYTES)
         try:
-            text = client.get_text(path)
+            text = client.get_text(path, max_bytes=2 * LOG_LIMIT_BYTES)
         except Forbidden:
             return _forbidden(ctx, "get", None, ns, resource="pods/log")
         except ApiError as err:  # 400: no previous instance, container not found; 404: no such pod

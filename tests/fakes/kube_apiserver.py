@@ -29,7 +29,7 @@ import ssl
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -51,6 +51,11 @@ class _Injection:
     message: str
     delay: float
     times: int
+    headers: dict[str, str]
+    truncate: bool  # send the headers and half the body, then close the connection
+    drip: float  # seconds between the body's bytes (each sent on its own)
+    body: Callable[[], Iterator[bytes]] | None  # a generated body, sent chunked (e.g. a list of 300k pods)
+    close: bool  # close the connection without answering
 
 
 class _Server(ThreadingHTTPServer):
@@ -117,6 +122,7 @@ class FakeKubeAPI:
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
         self._injections: list[_Injection] = []
+        self.ignore_limit = False  # answer every list whole, as a server that does not page would
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -249,9 +255,19 @@ class FakeKubeAPI:
     def inject(
         self, path_prefix: str, status: int = 500, *, times: int = 1, method: str | None = None,
         delay: float = 0.0, reason: str = "InternalError", message: str = "injected failure",
+        headers: dict[str, str] | None = None, truncate: bool = False, drip: float = 0.0,
+        body: Callable[[], Iterator[bytes]] | None = None, close: bool = False,
     ) -> None:
-        """Make the next `times` matching requests fail with `status` (0: only delay them)."""
-        self._injections.append(_Injection(path_prefix, method, status, reason, message, delay, times))
+        """Make the next `times` matching requests misbehave.
+
+        `status`: answer with that Status (0: answer normally). `delay`: wait first (a hang, ended early
+        when the server stops). `headers`: extra answer headers (e.g. Retry-After). `truncate`: announce
+        the full Content-Length but send half the body, then close. `drip`: send the body one byte at a
+        time, `drip` seconds apart. `body`: send this generated body (chunked) as the answer. `close`:
+        close the connection without answering.
+        """
+        self._injections.append(_Injection(path_prefix, method, status, reason, message, delay, times,
+                                           dict(headers or {}), truncate, drip, body, close))
 
     def _take_injection(self, method: str, path: str) -> _Injection | None:
         with self._requests_lock:

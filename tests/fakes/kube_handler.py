@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import select
+import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -96,7 +97,10 @@ class Handler(BaseHTTPRequestHandler):
         injected = api._take_injection(call.method, call.path)
         try:
             if injected is not None and injected.delay:
-                time.sleep(injected.delay)
+                api._stopping.wait(injected.delay)  # a hang; the server's stop ends it
+            if injected is not None and (injected.body is not None or injected.close):
+                self._misbehave(api, call, injected)
+                return
             if injected is not None and injected.status:
                 reply = Reply(injected.status,
                               kube_auth.status_body(injected.status, injected.reason, injected.message))
@@ -121,9 +125,48 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
         self.send_header("Cache-Control", "no-cache, private")
+        for name, value in (injected.headers if injected is not None else {}).items():
+            self.send_header(name, value)
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if injected is not None and injected.truncate:
+            self.wfile.write(reply.body[:len(reply.body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+        elif injected is not None and injected.drip:
+            with contextlib.suppress(OSError):
+                for i in range(len(reply.body)):
+                    if api._stopping.wait(injected.drip):
+                        break
+                    self.wfile.write(reply.body[i:i + 1])
+                    self.wfile.flush()
+            self.close_connection = True
+        else:
             self.wfile.write(reply.body)
+
+    def _misbehave(self, api: FakeKubeAPI, call: Call, injected: Any) -> None:
+        """Close without an answer, or stream a generated body (chunked) until it ends or the client goes."""
+        api._record(RecordedRequest(method=call.method, path=call.path, query=call.query,
+                                    user=call.ident.user if call.ident else None, status=200 if injected.body
+                                    else 0, accept=call.accept, raw_path=call.raw_path))
+        self.close_connection = True
+        if injected.close:
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", JSON)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            for piece in injected.body():
+                if api._stopping.is_set():
+                    return
+                self._send_chunk(piece)
+            self.wfile.write(b"0\r\n\r\n")
 
     def _client_gone(self) -> bool:
         """True once a watching client has closed its end (it never sends anything else)."""

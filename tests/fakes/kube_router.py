@@ -144,7 +144,7 @@ class Router:
         if verb == "watch":
             call.extras["watch"] = (info, target.namespace, match)  # streamed by the handler
             return Reply(200, b"")
-        limit = call.param("limit")
+        limit = "" if self.api.ignore_limit else call.param("limit")  # some servers do not page
         page = self.store.list(info, target.namespace, match, int(limit) if limit.isdigit() else 0,
                                call.param("continue"))
         return _render_list(info, page, *rendering, call)
