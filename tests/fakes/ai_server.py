@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import sys
 import threading
 import time
@@ -26,6 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes.ai_cache import CacheUsage, PromptCache, TooManyBreakpoints
+
 
 @dataclass
 class Reply:
@@ -35,6 +38,7 @@ class Reply:
     tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (name, input)
     status: int = 200
     error_message: str = ""
+    error_param: str | None = None  # OpenAI's `param`: the request field an error is about
     delay: float = 0.0  # seconds to wait before answering (a slow provider)
     input_tokens: int | None = None  # None: estimated from the request size (4 bytes a token)
     output_tokens: int | None = None
@@ -59,6 +63,17 @@ def tool(name: str, arguments: dict[str, Any], text: str = "", **kw: Any) -> Rep
 
 def error(status: int, message: str = "", **kw: Any) -> Reply:
     return Reply(status=status, error_message=message, **kw)
+
+
+# Models the real APIs refuse a temperature for: OpenAI's reasoning models (anything but the default 1),
+# and Claude Opus 4.7 and later ("`temperature` is deprecated for this model").
+_NO_TEMPERATURE = {"anthropic": re.compile(r"opus-4-[7-9]"), "openai": re.compile(r"^(o\d|gpt-5)")}
+
+
+def refuses_temperature(dialect: str, model: str, value: Any) -> bool:
+    if dialect == "anthropic":
+        return bool(_NO_TEMPERATURE["anthropic"].search(model))
+    return bool(_NO_TEMPERATURE["openai"].match(model)) and value != 1
 
 
 def slow(seconds: float, reply: Reply | None = None) -> Reply:
@@ -121,6 +136,9 @@ class FakeAIServer:
         self.default: Reply | None = None  # answer when the queue is empty (None: a 500 saying so)
         self.accept_keys: set[str] | None = None  # None: any key; else other keys get a 401
         self.first_byte_at: float | None = None  # time.perf_counter() when the first request arrived
+        self.cache = PromptCache()  # what requests wrote to the prompt cache (see ai_cache.py)
+        # Which (dialect, model, temperature) the API refuses with a 400 naming `temperature`.
+        self.refuses_temperature: Callable[[str, str, Any], bool] = refuses_temperature
         self._queue: deque[ReplySource] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -214,6 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
     fake: FakeAIServer
     _reply: Reply
     _dialect: str
+    _cached: CacheUsage
     _events = 0  # events emitted in the current streamed answer
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
@@ -231,10 +250,13 @@ class _Handler(BaseHTTPRequestHandler):
         if not (split.path.endswith("/messages") or split.path.endswith("/chat/completions")):
             self._send_json(404, {"error": {"message": f"no route {split.path}"}})
             return
+        self._cached = CacheUsage(0)
         if self.fake.accept_keys is not None and req.api_key not in self.fake.accept_keys:
             reply = error(
                 401, "invalid x-api-key" if req.dialect == "anthropic" else "Incorrect API key provided"
             )
+        elif (refusal := self._refusal(req)) is not None:
+            reply = refusal  # checked before a scripted reply is used, as the API checks before answering
         else:
             reply = self.fake._next(req)
         if reply.delay and self.fake._stopping.wait(reply.delay):
@@ -306,17 +328,42 @@ class _Handler(BaseHTTPRequestHandler):
                 "error": {
                     "message": reply.error_message or f"error {reply.status}",
                     "type": "invalid_request_error",
-                    "code": str(reply.status),
+                    "param": reply.error_param,
+                    "code": "unsupported_value" if reply.error_param else str(reply.status),
                 }
             }
         self._send_json(reply.status, payload, headers)
 
-    def _usage(self, req: RecordedRequest, reply: Reply) -> tuple[int, int]:
-        inp = reply.input_tokens if reply.input_tokens is not None else max(1, len(req.body) // 4)
+    def _refusal(self, req: RecordedRequest) -> Reply | None:
+        """What the API refuses before answering: a temperature the model does not take, too many
+        cache breakpoints. Otherwise the request's prompt-cache reads and writes are noted."""
+        body = req.json if req.body else None
+        if not isinstance(body, dict):
+            return None
+        model = str(body.get("model") or req.path)
+        if "temperature" in body and self.fake.refuses_temperature(req.dialect, model, body["temperature"]):
+            if req.dialect == "anthropic":
+                return error(400, "`temperature` is deprecated for this model.")
+            value = body["temperature"]
+            return error(400, f"Unsupported value: 'temperature' does not support {value} with this model. "
+                              "Only the default (1) value is supported.", error_param="temperature")
+        try:
+            self._cached = self.fake.cache.anthropic(body) if req.dialect == "anthropic" \
+                else self.fake.cache.openai(body)
+        except TooManyBreakpoints as err:
+            return error(400, str(err))
+        return None
+
+    def _usage(self, req: RecordedRequest, reply: Reply) -> tuple[CacheUsage, int]:
+        """Input tokens (4 request bytes a token) split by the prompt cache, and output tokens."""
         out = reply.output_tokens
         if out is None:
             out = max(1, (len(reply.text) + sum(len(json.dumps(a)) for _, a in reply.tool_calls)) // 4)
-        return inp, out
+        if reply.input_tokens is not None:  # scripted exactly: no cache split
+            return CacheUsage(reply.input_tokens), out
+        cached = self._cached
+        total = max(1, len(req.body) // 4, cached.read + cached.written)
+        return CacheUsage(total, cached.read, cached.written), out
 
     def _start_stream(self) -> None:
         self.send_response(200)
@@ -356,6 +403,8 @@ class _Handler(BaseHTTPRequestHandler):
         n = self.fake._next_id()
         model = body.get("model", "claude")
         inp, out = self._usage(req, reply)
+        usage = {"input_tokens": inp.uncached, "cache_creation_input_tokens": inp.written,
+                 "cache_read_input_tokens": inp.read}
         calls = [(f"toolu_{n:04d}_{i}", name, args) for i, (name, args) in enumerate(reply.tool_calls)]
         stop = reply.stop_reason or ("tool_use" if calls else "end_turn")
         if not req.stream:
@@ -373,7 +422,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "content": content,
                     "stop_reason": stop,
                     "stop_sequence": None,
-                    "usage": {"input_tokens": inp, "output_tokens": out},
+                    "usage": {**usage, "output_tokens": out},
                 },
                 reply.headers,
             )
@@ -392,7 +441,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "content": [],
                     "stop_reason": None,
                     "stop_sequence": None,
-                    "usage": {"input_tokens": inp, "output_tokens": 1},
+                    "usage": {**usage, "output_tokens": 1},
                 },
             },
         )
@@ -459,7 +508,9 @@ class _Handler(BaseHTTPRequestHandler):
         calls = [(f"call_{n:04d}_{i}", name, args) for i, (name, args) in enumerate(reply.tool_calls)]
         finish = reply.stop_reason or ("tool_calls" if calls else "stop")
         created = int(time.time())
-        usage = {"prompt_tokens": inp, "completion_tokens": out, "total_tokens": inp + out}
+        usage = {"prompt_tokens": inp.total, "completion_tokens": out, "total_tokens": inp.total + out,
+                 "prompt_tokens_details": {"cached_tokens": inp.read, "audio_tokens": 0},
+                 "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0}}
         if not req.stream:
             message: dict[str, Any] = {"role": "assistant", "content": reply.text or None}
             if calls:
