@@ -117,3 +117,11 @@ def test_an_unknown_keyring_backend_is_a_usage_error(tmp_path: Path, backend: st
     line = one_error_line(run_exe("auth", "status", env=env), code=2)
     assert f'PYTHON_KEYRING_BACKEND="{backend}" does not name a keyring backend' in line
     assert "unset it" in line
+
+
+def test_ai_status_shows_the_tunables(capsys: pytest.CaptureFixture[str]) -> None:
+    write_config(f"{AI_TABLE}timeout = 30\ntemperature = 0\nprompt_cache = false\n")
+    code, out, _err = run_main(capsys, "ai", "status")
+    assert code == 0
+    assert "Limits: 30 s a request (retries included), 2 retries, 2048 output tokens" in out
+    assert "Temperature: 0 (where the model takes one); prompt cache: off" in out

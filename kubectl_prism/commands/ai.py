@@ -128,6 +128,10 @@ def status(
                 "azureDeployment": current.azure_deployment,
                 "apiVersion": current.api_version,
                 "key": _key_line(current.provider),
+                "timeoutSeconds": current.timeout,
+                "maxRetries": current.max_retries,
+                "temperature": current.temperature,
+                "promptCache": current.prompt_cache,
             }
         )
     if output is StatusFormat.json:
@@ -148,6 +152,11 @@ def status(
             f"api-version {current.api_version})"
         )
     typer.echo(f"Key: {doc['key']}")
+    typer.echo(f"Limits: {current.timeout:g} s a request (retries included), {current.max_retries} retries, "
+               f"{current.max_output_tokens} output tokens")
+    cache = "on" if current.prompt_cache else "off"
+    temperature = "the model's default" if current.temperature is None else f"{current.temperature:g}"
+    typer.echo(f"Temperature: {temperature} (where the model takes one); prompt cache: {cache}")
     if not current.enabled:
         typer.echo("Turn on with `kubectl prism ai enable`.")
 
