@@ -591,3 +591,24 @@ def test_decision_json_is_complete() -> None:
     assert doc["argv"][:3] == ["kubectl", "-n", "shop"] and len(doc["sha256"]) == 64
     assert doc["objects"] == [{"resource": "services", "kind": "Service", "name": "db", "namespace": "shop"}]
     assert doc["scope"] == {"namespace": "shop", "context": "kind-dev", "clusterWide": False}
+
+
+def test_oversized_input_is_rejected_before_any_work() -> None:
+    scope = _scope(SHOP)
+    many = ["kubectl", "label", "pods", "a", *(f"k{i}=v" for i in range(100_000))]
+    assert classify(many, scope).rule == "too-long" and len(classify(many, scope).argv) == 17
+    assert classify(["kubectl", "get", "pods", "-l", "a" * 1_000_000], scope).rule == "too-long"
+    line = classify_command_line("kubectl get pods " + "x " * 1_000_000, scope)
+    assert line.rule == "too-long" and len(line.argv[0]) < 300  # the decision does not keep the input
+    fits = ["kubectl", "label", "pods", "a", *(f"k{i}=v" for i in range(200))]
+    assert classify(fits, scope).category is M
+
+
+def test_a_huge_command_from_the_cli_ends_fast_and_small() -> None:
+    from tests.limits import run_limited
+
+    words = [f"k{i}=v" for i in range(100_000)]  # ~1.5 MB of arguments with their pointers: under ARG_MAX
+    run = run_limited(["agent", "classify", "-n", "shop", "-o", "json", "--", "kubectl", "label", "pods", "a",
+                       *words], seconds=10, rss_mb=300)
+    assert run.within(10, 300), run.describe()
+    assert run.code == 0 and '"rule": "too-long"' in run.stdout and len(run.stdout) < 10_000

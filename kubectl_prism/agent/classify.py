@@ -46,6 +46,10 @@ FORBIDDEN_SUBCOMMANDS = frozenset({("auth", "reconcile"), ("create", "token"), (
 # presence means the command was written for a shell: pipes, lists, redirections, substitutions.
 SHELL_CHARACTERS = frozenset(";|&<>`$\\\n\r")
 _SHELL_WORDS = frozenset({"(", ")", "{", "}", "!", "!!", "[[", "]]"})
+# No kubectl command an agent step needs comes near these; past them the input is hostile or broken,
+# and classifying it would only cost time and memory.
+MAX_TOKENS = 256
+MAX_BYTES = 64 * 1024
 _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _WRAPPERS = frozenset({"env", "sudo", "doas", "sh", "bash", "zsh", "dash", "fish", "exec", "xargs", "nohup",
                        "timeout", "watch", "command", "nice", "time", "busybox", "k"})
@@ -62,6 +66,8 @@ def classify(argv: Sequence[str], scope: Scope) -> Decision:
         ctx = CommandContext(tokens, scope, parsed)
         verdict = run_rules(ctx)
     except Refusal as refusal:
+        if refusal.rule == "too-long":  # keep what is shown and logged small: the start says enough
+            tokens = (*(t[:200] for t in tokens[:16]), "…")
         return _make(tokens, scope, Category.REJECTED, refusal.rule, refusal.reason,
                      verb=_verb_for_message(tokens))
     return _decision(tokens, scope, command, verdict, ctx)
@@ -75,6 +81,9 @@ def classify_command_line(text: str, scope: Scope) -> Decision:
     """
     import shlex
 
+    if len(text) > MAX_BYTES:
+        return _make((text[:200] + "…",), scope, Category.REJECTED, "too-long",
+                     f"the command is longer than {MAX_BYTES // 1024} KiB")
     try:
         argv = shlex.split(text, comments=False, posix=True)
     except ValueError as err:
@@ -116,6 +125,8 @@ def _check_tokens(argv: tuple[str, ...]) -> None:
     for token in argv:
         if not isinstance(token, str):
             raise Refusal("bad-arguments", f"argv holds a {type(token).__name__}, not text")
+    if len(argv) > MAX_TOKENS or sum(len(t) for t in argv) > MAX_BYTES:
+        raise Refusal("too-long", f"the command has more than {MAX_TOKENS} words or {MAX_BYTES // 1024} KiB")
     for token in argv:
         _check_characters(token)
     for token in argv:

@@ -167,7 +167,7 @@ def set_fields(ctx: CommandContext) -> Verdict:
     sub = ctx.command.split()[1]
     is_change = (lambda a: "=" in a) if sub == "image" else (lambda a: "=" in a or a.endswith("-"))
     changes = [a for a in p.args if is_change(a)] if sub != "resources" else []
-    targets = [a for a in p.args if a not in changes]
+    targets = [a for a in p.args if not (sub != "resources" and is_change(a))]
     types, objects = resource_args(ctx, targets)
     if not types:
         raise Refusal("missing-target", f"set {sub} needs TYPE NAME or TYPE/NAME")
@@ -193,7 +193,7 @@ def label(ctx: CommandContext) -> Verdict:
     p = ctx.parsed
     no_files(ctx)
     changes = [a for a in p.args if "=" in a or a.endswith("-")]
-    types, objects = resource_args(ctx, [a for a in p.args if a not in changes])
+    types, objects = resource_args(ctx, [a for a in p.args if not ("=" in a or a.endswith("-"))])
     if not types:
         raise Refusal("missing-target", f"{ctx.command} needs TYPE NAME or TYPE/NAME")
     check_secret_output(ctx, types)
