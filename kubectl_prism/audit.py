@@ -29,6 +29,7 @@ AI_REQUEST = "ai.request"
 MCP_CALL = "mcp.call"
 AGENT_PROPOSAL = "agent.proposal"  # a step was proposed (by the rules, the model or a person's edit)
 AGENT_ANSWER = "agent.answer"  # what the person answered (or why nobody was asked)
+AGENT_PREVIEW = "agent.preview"  # a step's server-side dry run (its preview) ran
 AGENT_STEP = "agent.step"  # a step ran: exit code, duration
 AGENT_GITOPS = "agent.gitops"  # a manifest edit, commit or push
 

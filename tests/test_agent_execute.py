@@ -229,3 +229,47 @@ def test_every_execution_is_in_the_audit_log(api: FakeKubeAPI, kubectl: Path) ->
         "answer": "y", "preview_sha256": "c" * 64, "resource_version": "7"}
     assert write["approver"] and isinstance(write["duration_ms"], int)
     assert "approver" not in steps[1] and steps[1]["category"] == "read-only"
+
+
+# --- previews: the API server's own dry run, without approval, changing nothing ---------------------
+
+
+def test_a_preview_is_the_servers_dry_run_and_changes_nothing(api: FakeKubeAPI, kubectl: Path) -> None:
+    from kubectl_prism.agent.execute import preview_step
+
+    decision = classify_command_line("kubectl -n shop patch deployment api -p '{\"spec\":{\"replicas\":4}}'",
+                                     _scope(api))
+    result = preview_step(decision, kubectl=str(kubectl))
+    assert result.ok and result.preview, result.stderr.text
+    assert "replicas: 4" in result.stdout.text and "kind: Deployment" in result.stdout.text
+    patches = [r for r in api.requests if r.method == "PATCH"]
+    assert len(patches) == 1 and patches[0].dry_run and api.mutations == []
+    assert api.get("Deployment", "api", "shop")["spec"]["replicas"] != 4
+    previews = [r for r in audit.read().records if r["event"] == audit.AGENT_PREVIEW]
+    assert len(previews) == 1 and previews[0]["argv_sha256"] == decision.sha256
+    # The step itself still needs its approval: a preview is not one.
+    with pytest.raises(StepRefused):
+        run_step(decision, kubectl=str(kubectl))
+
+
+def test_a_selector_delete_previews_the_names_it_would_delete(api: FakeKubeAPI, kubectl: Path) -> None:
+    from kubectl_prism.agent.execute import preview_step
+
+    decision = classify_command_line("kubectl delete pods -l app=api", _scope(api))
+    result = preview_step(decision, kubectl=str(kubectl), output="yaml")  # delete gives names whatever
+    assert result.ok, result.stderr.text
+    assert sorted(result.stdout.text.split()) == ["pod/api-7d9c5b8f6-hp4zt", "pod/api-7d9c5b8f6-x2kqp"]
+    assert api.mutations == [] and api.get("Pod", "api-7d9c5b8f6-hp4zt", "shop") is not None
+
+
+def test_what_cannot_be_previewed(api: FakeKubeAPI, kubectl: Path) -> None:
+    from kubectl_prism.agent.execute import PreviewUnavailable, preview_step
+
+    with pytest.raises(PreviewUnavailable, match="no server-side dry run"):
+        restart = classify_command_line("kubectl rollout restart deploy/api", _scope(api))
+        preview_step(restart, kubectl=str(kubectl))
+    with pytest.raises(StepRefused):
+        preview_step(classify_command_line("kubectl get pods", _scope(api)), kubectl=str(kubectl))
+    with pytest.raises(StepRefused):
+        preview_step(classify_command_line("kubectl delete ns shop", _scope(api)), kubectl=str(kubectl))
+    assert api.requests == []

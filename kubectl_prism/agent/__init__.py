@@ -2,7 +2,8 @@
 
 - `classify(argv, scope)` / `classify_command_line(text, scope)` -> `Decision` (pure).
 - `check_manifests(decision, {path: bytes})` -> `Decision` for `-f` steps (pure).
-- `run_step(decision, kubectl=..., approval=...)` -> `StepResult` (in `execute`; imported lazily).
+- `run_step(decision, kubectl=..., approval=...)` / `preview_step(decision, kubectl=...)` -> `StepResult`
+  (in `execute`: the only code that starts kubectl; import it where it is used).
 - `Approval` and `grant(...)` (in `approval`): proof that a person said yes, for the confirmation code.
 """
 

@@ -40,6 +40,10 @@ class StepRefused(AgentStopped):
     """The executor would not run the step (rejected, unchecked, or without a valid approval)."""
 
 
+class PreviewUnavailable(StepRefused):
+    """kubectl has no server-side dry run for this command (`rollout restart|pause|resume`)."""
+
+
 @dataclass(frozen=True)
 class StepResult:
     decision: Decision
@@ -49,6 +53,7 @@ class StepResult:
     duration_ms: int
     timed_out: bool = False
     truncated: bool = False  # output beyond the cap was dropped
+    preview: bool = False  # a server-side dry run (preview_step): nothing was changed
 
     @property
     def ok(self) -> bool:
@@ -95,31 +100,73 @@ def check_runnable(decision: Decision, approval: Approval | None) -> None:
 
 
 def run_step(decision: Decision, *, kubectl: str, approval: Approval | None = None,
-             timeout: float = DEFAULT_TIMEOUT_SECONDS, output_cap: int = DEFAULT_OUTPUT_CAP,
-             audit: bool = True) -> StepResult:
+             timeout: float = DEFAULT_TIMEOUT_SECONDS, output_cap: int = DEFAULT_OUTPUT_CAP) -> StepResult:
     """Run a classified step (see the module docstring). Raises StepRefused before starting anything
-    when the step may not run."""
+    when the step may not run. The execution is written to the audit log."""
     check_runnable(decision, approval)
-    argv = kubectl_argv(decision, kubectl)
+    result = _run(decision, kubectl_argv(decision, kubectl), timeout, output_cap)
+    from kubectl_prism.agent.records import record_execution
+
+    record_execution(result, approval)
+    return result
+
+
+# What a server-side dry run prints, per command: the changed object, or only names (delete), or
+# kubectl's own lines (cordon, uncordon, drain have no -o). Commands without --dry-run
+# (rollout restart|pause|resume) cannot be previewed this way.
+_PREVIEW_OUTPUT = {"delete": "name", "cordon": None, "uncordon": None, "drain": None}
+
+
+def preview_argv(decision: Decision, kubectl: str, output: str | None = "yaml") -> list[str]:
+    """The step's argv as a server-side dry run (`--dry-run=server`, `-o OUTPUT` where kubectl has it).
+
+    Raises PreviewUnavailable for commands kubectl cannot dry-run.
+    """
+    from kubectl_prism.agent.kubectl_flags import COMMAND_FLAGS
+
+    verb = decision.verb or ""
+    if "dry-run" not in COMMAND_FLAGS.get(verb, {}):
+        raise PreviewUnavailable(f"`kubectl {verb}` has no server-side dry run: it cannot be previewed")
+    argv = [*kubectl_argv(decision, kubectl), "--dry-run=server"]
+    chosen = _PREVIEW_OUTPUT.get(verb, output)
+    if chosen is not None and output is not None:
+        argv.append(f"--output={chosen}")  # the last -o wins in kubectl: this one
+    return argv
+
+
+def preview_step(decision: Decision, *, kubectl: str, output: str | None = "yaml",
+                 timeout: float = DEFAULT_TIMEOUT_SECONDS, output_cap: int = 256 * 1024) -> StepResult:
+    """Run a mutating or destructive step as a server-side dry run, without approval (nothing is
+    persisted): the API server's own answer for the preview. `output` is `yaml` (the changed object),
+    `name` (the objects a selector picks) or None (kubectl's default lines); delete always gives names,
+    cordon/uncordon/drain kubectl's lines. Raises StepRefused for steps that may not run at all and
+    PreviewUnavailable for commands without a dry run. The preview run is written to the audit log.
+    """
+    if not isinstance(decision, Decision) or not decision.runnable or not decision.needs_approval:
+        raise StepRefused("only a runnable mutating or destructive step has a preview")
+    result = _run(decision, preview_argv(decision, kubectl, output), timeout, output_cap, preview=True)
+    from kubectl_prism.agent.records import record_execution
+
+    record_execution(result, None)
+    return result
+
+
+def _run(decision: Decision, argv: list[str], timeout: float, output_cap: int, *,
+         preview: bool = False) -> StepResult:
     started = time.monotonic()
     try:
         stdin = subprocess.PIPE if decision.manifest is not None else subprocess.DEVNULL
         proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=step_environment(), start_new_session=True, close_fds=True)
     except OSError as err:
-        raise StepRefused(f"cannot run {kubectl}: {err.strerror or err}") from err
+        raise StepRefused(f"cannot run {argv[0]}: {err.strerror or err}") from err
     feeder = _feed(proc, decision.manifest)
     (out, out_cut), (err, err_cut), timed_out = _collect(proc, started + timeout, output_cap)
     if feeder is not None:
         feeder.join(timeout=1)
     duration_ms = int((time.monotonic() - started) * 1000)
-    result = StepResult(decision, None if timed_out else proc.returncode, _redacted(out, out_cut),
-                        _redacted(err, err_cut), duration_ms, timed_out, out_cut or err_cut)
-    if audit:
-        from kubectl_prism.agent.records import record_execution
-
-        record_execution(result, approval)
-    return result
+    return StepResult(decision, None if timed_out else proc.returncode, _redacted(out, out_cut),
+                      _redacted(err, err_cut), duration_ms, timed_out, out_cut or err_cut, preview)
 
 
 def _feed(proc: subprocess.Popen[bytes], data: bytes | None) -> threading.Thread | None:

@@ -56,12 +56,13 @@ def record_answer(decision: Decision, *, answer: str, approval: Approval | None 
 
 def record_execution(result: StepResult, approval: Approval | None = None,
                      run_id: str | None = None) -> dict[str, Any]:
-    """A step ran (written by the executor itself, so no execution goes unrecorded)."""
+    """A step ran, or its server-side dry run did (written by the executor itself, so no kubectl run
+    goes unrecorded)."""
     redactions = dict(result.stdout.counts)
     for kind, count in result.stderr.counts.items():
         redactions[kind] = redactions.get(kind, 0) + count
     return audit.record(
-        audit.AGENT_STEP, **_step_fields(result.decision),
+        audit.AGENT_PREVIEW if result.preview else audit.AGENT_STEP, **_step_fields(result.decision),
         approver=approval.approver if approval else None,
         answer=approval.answer if approval else None,
         preview_sha256=approval.preview_sha256 if approval else None,
