@@ -149,12 +149,14 @@ def _roff(text: str) -> str:
     return text.replace("\\", "\\\\").replace("-", "\\-").replace("'", "\\(aq")
 
 
-def _global_options(tree: CommandSpec) -> list[OptionSpec]:
-    """The flags every cluster command shares (documented once), taken from `diagnose`."""
+def _global_options(tree: CommandSpec, names: frozenset[str] | None = None) -> list[OptionSpec]:
+    """The flags every cluster command shares (documented once), taken from `diagnose`; `names`: the
+    fleet flags instead."""
     from kubectl_prism.options import GLOBAL_FLAG_NAMES
 
     diagnose = tree.subcommands.get("diagnose")
-    return [o for o in (diagnose.options if diagnose else []) if o.names[0] in GLOBAL_FLAG_NAMES]
+    wanted = GLOBAL_FLAG_NAMES if names is None else names
+    return [o for o in (diagnose.options if diagnose else []) if o.names[0] in wanted]
 
 
 def man_page(tree: CommandSpec) -> str:
@@ -172,7 +174,10 @@ def man_page(tree: CommandSpec) -> str:
         ".SH COMMANDS",
     ]
 
-    global_names = {o.names[0] for o in _global_options(tree)}
+    from kubectl_prism.options import FLEET_FLAG_NAMES
+
+    fleet_options = _global_options(tree, FLEET_FLAG_NAMES)
+    global_names = {o.names[0] for o in [*_global_options(tree), *fleet_options]}
 
     def emit(spec: CommandSpec, path: str) -> None:
         for name, sub in spec.subcommands.items():
@@ -192,6 +197,10 @@ def man_page(tree: CommandSpec) -> str:
     emit(tree, "")
     lines.append(".SH GLOBAL FLAGS")
     for option in _global_options(tree):
+        lines.extend([".TP", "\\fB" + _roff(", ".join(option.names)) + "\\fR", _roff(option.help)])
+    lines.append(".SH FLEET FLAGS")
+    lines.append("Accepted by diagnose, explain, report and exporter: one run over many kubeconfig contexts.")
+    for option in fleet_options:
         lines.extend([".TP", "\\fB" + _roff(", ".join(option.names)) + "\\fR", _roff(option.help)])
     lines.extend([
         ".SH EXIT STATUS",

@@ -165,3 +165,85 @@ AiFlag = Annotated[bool | None, typer.Option(
     "--ai/--no-ai", help="Add an AI explanation (default: on when `ai enable` was run).")]
 AnonymizeFlag = Annotated[bool, typer.Option(
     "--anonymize", help="With AI: replace names, namespaces, IPs and hosts by placeholders.")]
+
+
+# --- fleet runs (DESIGN §12) -------------------------------------------------------------------------
+
+DEFAULT_PARALLEL = 4
+DEFAULT_CONTEXT_TIMEOUT = "2m"
+
+
+@dataclass(frozen=True)
+class FleetOptions:
+    """`--contexts`, `--all-contexts`, `--parallel`, `--context-timeout`: one run over many contexts."""
+
+    contexts: tuple[str, ...] = ()  # shell globs over the kubeconfig's context names
+    all_contexts: bool = False
+    parallel: int = DEFAULT_PARALLEL
+    context_timeout: float = 120.0  # seconds for one context: credentials, gathering and analysis
+
+    @property
+    def requested(self) -> bool:
+        return self.all_contexts or bool(self.contexts)
+
+
+_FLEET_PARAMS = [
+    inspect.Parameter(
+        "contexts", inspect.Parameter.KEYWORD_ONLY, default=None,
+        annotation=Annotated[str | None, typer.Option(
+            "--contexts", metavar="PATTERN[,PATTERN...]",
+            help="Run over every kubeconfig context matching these shell globs (e.g. 'prod-*,staging-eu').",
+            rich_help_panel="Fleet flags")],
+    ),
+    inspect.Parameter(
+        "all_contexts", inspect.Parameter.KEYWORD_ONLY, default=False,
+        annotation=Annotated[bool, typer.Option(
+            "--all-contexts", help="Run over every context of the kubeconfig.",
+            rich_help_panel="Fleet flags")],
+    ),
+    inspect.Parameter(
+        "parallel", inspect.Parameter.KEYWORD_ONLY, default=DEFAULT_PARALLEL,
+        annotation=Annotated[int, typer.Option(
+            "--parallel", metavar="N", min=1, max=64,
+            help="Contexts read at the same time in a fleet run.", rich_help_panel="Fleet flags")],
+    ),
+    inspect.Parameter(
+        "context_timeout", inspect.Parameter.KEYWORD_ONLY, default=DEFAULT_CONTEXT_TIMEOUT,
+        annotation=Annotated[str, typer.Option(
+            "--context-timeout", metavar="DURATION",
+            help="Give up on one context of a fleet run after this long (30s, 2m); it becomes a gap.",
+            rich_help_panel="Fleet flags")],
+    ),
+]
+_FLEET_NAMES = [p.name for p in _FLEET_PARAMS]
+FLEET_FLAG_NAMES = frozenset("--" + name.replace("_", "-") for name in _FLEET_NAMES)
+
+
+def with_fleet_options(func: F) -> F:
+    """Append the fleet flags to a command; it receives them as `fleet: FleetOptions`.
+
+    Apply it inside `with_global_options` (listed below it), so the global flags still come last.
+    """
+    sig = inspect.signature(func, eval_str=True)
+    own = [p for p in sig.parameters.values() if p.name != "fleet"]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kubectl_prism.errors import UsageError
+        from kubectl_prism.timeutil import parse_duration
+
+        raw = {name: kwargs.pop(name) for name in _FLEET_NAMES}
+        patterns = tuple(p.strip() for p in (raw["contexts"] or "").split(",") if p.strip())
+        if raw["contexts"] is not None and not patterns:
+            raise UsageError("--contexts needs at least one context name or pattern",
+                             hint="e.g. --contexts 'prod-*' or --all-contexts")
+        if patterns and raw["all_contexts"]:
+            raise UsageError("--contexts and --all-contexts cannot be used together")
+        timeout = parse_duration(raw["context_timeout"], "--context-timeout")
+        if timeout <= 0:
+            raise UsageError("--context-timeout must be longer than 0s", hint="e.g. --context-timeout 2m")
+        fleet = FleetOptions(patterns, raw["all_contexts"], raw["parallel"], timeout)
+        return func(*args, fleet=fleet, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=own + _FLEET_PARAMS)  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,3 +58,29 @@ def event_time(ev: dict[str, Any]) -> str:
     created = (ev.get("metadata") or {}).get("creationTimestamp")
     return str(ev.get("lastTimestamp") or series.get("lastObservedTime") or ev.get("eventTime")
                or ev.get("firstTimestamp") or created or "")
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str, flag: str) -> float:
+    """Seconds from a duration as kubectl and Go write them: `30s`, `5m`, `1h30m`, `1.5s`, `250ms`.
+
+    A bare number is seconds (as kubectl's --request-timeout takes it). Bad text is a usage error
+    that names `flag`.
+    """
+    from kubectl_prism.errors import UsageError
+
+    value = text.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        parts = _DURATION_PART.findall(value)
+        if not parts or "".join(n + u for n, u in parts) != value:
+            raise UsageError(f'invalid {flag} "{text}"',
+                             hint="use a duration like 30s, 5m or 1h30m") from None
+        seconds = sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
+    if seconds != seconds or seconds < 0 or seconds > 366 * 86400:  # NaN, negative, absurd
+        raise UsageError(f'invalid {flag} "{text}"', hint="use a duration like 30s, 5m or 1h30m")
+    return seconds

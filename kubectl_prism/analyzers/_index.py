@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 
 from kubectl_prism.analyzers._util import selector_matches, top_owner_ref
-from kubectl_prism.analyzers.pod_evidence import EventIndex, parse_time, snapshot_now
+from kubectl_prism.analyzers.pod_evidence import EventIndex, forget_memo, parse_time, snapshot_now
 from kubectl_prism.findings import ObjectRef
 from kubectl_prism.kinds import BY_KIND
 from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of, namespace_of
@@ -335,6 +335,7 @@ def forget(snapshot: Snapshot) -> None:
     """Drop what `shared` built for this snapshot. Entries such as the clock hold the snapshot itself,
     so without this a long-running caller (`mcp serve`) would keep every snapshot it ever analyzed."""
     _SHARED.pop(id(snapshot), None)
+    forget_memo(snapshot)
 
 
 def pod_index(snapshot: Snapshot) -> PodIndex:

@@ -18,19 +18,30 @@ from kubectl_prism.timeutil import parse_time
 
 # --- per-snapshot memo ------------------------------------------------------------------------------
 
-# One slot per key, holding the snapshot weakly: several analyzers need the same derived data (the
-# snapshot's "now", its event index, the pod problem groups) and should not each recompute it.
-_MEMO: dict[Any, tuple[weakref.ref[Snapshot], int, Any]] = {}
+# Derived data per snapshot, held weakly: several analyzers need the same (the snapshot's "now", its
+# event index, the pod problem groups) and should not each recompute it. Keyed by snapshot, so runs
+# on several snapshots at once (fleet runs analyze contexts in parallel threads) do not evict each
+# other; `forget_memo` (after a run) and the snapshot's death drop its entries.
+_MEMO: dict[int, tuple[weakref.ref[Snapshot], dict[Any, tuple[int, Any]]]] = {}
 
 
 def memo(snapshot: Snapshot, key: Any, compute: Callable[[], Any]) -> Any:
     size = sum(map(len, snapshot.objects.values())) + (len(snapshot.logs) << 32)
-    hit = _MEMO.get(key)
-    if hit is not None and hit[0]() is snapshot and hit[1] == size:
-        return hit[2]
+    ident = id(snapshot)
+    slot = _MEMO.get(ident)
+    if slot is None or slot[0]() is not snapshot:
+        slot = (weakref.ref(snapshot, lambda _ref, ident=ident: _MEMO.pop(ident, None)), {})
+        _MEMO[ident] = slot
+    hit = slot[1].get(key)
+    if hit is not None and hit[0] == size:
+        return hit[1]
     value = compute()
-    _MEMO[key] = (weakref.ref(snapshot), size, value)
+    slot[1][key] = (size, value)
     return value
+
+
+def forget_memo(snapshot: Snapshot) -> None:
+    _MEMO.pop(id(snapshot), None)
 
 
 # --- time --------------------------------------------------------------------------------------------

@@ -8,7 +8,15 @@ import typer
 
 from kubectl_prism.errors import FindingsAtOrAboveThreshold
 from kubectl_prism.findings import Severity
-from kubectl_prism.options import AiFlag, AnonymizeFlag, GlobalOptions, OutputFormat, with_global_options
+from kubectl_prism.options import (
+    AiFlag,
+    AnonymizeFlag,
+    FleetOptions,
+    GlobalOptions,
+    OutputFormat,
+    with_fleet_options,
+    with_global_options,
+)
 
 if TYPE_CHECKING:
     from kubectl_prism.findings import Diagnosis, Finding
@@ -19,8 +27,10 @@ TARGET_HELP = "KIND/NAME to diagnose (pod/x, deploy/x, sts/x, svc/x, ...). Defau
 
 
 @with_global_options
+@with_fleet_options
 def diagnose(
     g: GlobalOptions,
+    fleet: FleetOptions,
     target: Annotated[str | None, typer.Argument(
         help=TARGET_HELP, metavar="TARGET", show_default=False)] = None,
     fail_on: Annotated[Severity | None, typer.Option(
@@ -41,6 +51,11 @@ def diagnose(
     from kubectl_prism.kinds import parse_target
 
     parsed = parse_target(target) if target is not None else None  # "" is a malformed TARGET
+    if fleet.requested:
+        from kubectl_prism.commands._fleet import diagnose_fleet
+
+        diagnose_fleet(g, fleet, parsed, fail_on, ai)
+        return
     settings, ai_error = _ai.resolve(ai)
 
     from kubectl_prism.analyzers import run_analyzers

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kubectl_prism.errors import UsageError
-from kubectl_prism.options import AiFlag, AnonymizeFlag, GlobalOptions, OutputFormat, with_global_options
+from kubectl_prism.options import (
+    AiFlag,
+    AnonymizeFlag,
+    FleetOptions,
+    GlobalOptions,
+    OutputFormat,
+    with_fleet_options,
+    with_global_options,
+)
 
 if TYPE_CHECKING:
     from kubectl_prism.explain.model import Explanation
@@ -18,8 +26,10 @@ TARGET_HELP = "KIND/NAME to explain (pod/x, deploy/x, svc/x, pvc/x, node/x, ...)
 
 
 @with_global_options
+@with_fleet_options
 def explain(
     g: GlobalOptions,
+    fleet: FleetOptions,
     target: Annotated[str, typer.Argument(
         help=TARGET_HELP, metavar="TARGET", show_default=False)],
     ai: AiFlag = None,
@@ -32,6 +42,11 @@ def explain(
     if g.all_namespaces:
         raise UsageError("explain works on one object; -A/--all-namespaces cannot be used",
                          hint="name its namespace with -n NAMESPACE")
+    if fleet.requested:
+        from kubectl_prism.commands._fleet import explain_fleet
+
+        explain_fleet(g, fleet, parsed, ai)
+        return
     from kubectl_prism.commands import _ai
     from kubectl_prism.commands._output import progress, write
 

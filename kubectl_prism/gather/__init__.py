@@ -10,11 +10,15 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from kubectl_prism.errors import UsageError
 from kubectl_prism.kinds import Target
 from kubectl_prism.options import GlobalOptions
 from kubectl_prism.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from kubectl_prism.gather.deadline import Deadline
 
 __all__ = ["check_something_was_readable", "gather_scope", "paused_gc", "resolve_namespace"]
 
@@ -69,8 +73,14 @@ def resolve_namespace(g: GlobalOptions) -> str | None:
     return resolve_connection(g.kubeconfig, g.context).namespace
 
 
-def gather_scope(g: GlobalOptions, target: Target | None) -> Snapshot:
-    """The snapshot for a command's scope, from `--snapshot` or from the live cluster."""
+def gather_scope(g: GlobalOptions, target: Target | None, *, deadline: Deadline | None = None,
+                 keep_process: bool = False) -> Snapshot:
+    """The snapshot for a command's scope, from `--snapshot` or from the live cluster.
+
+    `deadline`: give up on the cluster at that time (fleet runs, the exporter). `keep_process`: the
+    caller goes on after this snapshot (fleet runs, the exporter), so it is not frozen out of the
+    garbage collector for the rest of the process.
+    """
     if g.namespace:
         from kubectl_prism.names import check_namespace
 
@@ -79,12 +89,13 @@ def gather_scope(g: GlobalOptions, target: Target | None) -> Snapshot:
         raise UsageError("a resource cannot be retrieved by name across all namespaces",
                          hint=f"use -n NAMESPACE with {target}")
     with paused_gc():
-        snapshot = _from_snapshot(g, target) if g.snapshot is not None else _from_cluster(g, target)
-        _freeze_if_big(snapshot)
+        snapshot = _from_snapshot(g, target) if g.snapshot is not None else _from_cluster(g, target, deadline)
+        if not keep_process:
+            _freeze_if_big(snapshot)
     return snapshot
 
 
-def _from_cluster(g: GlobalOptions, target: Target | None) -> Snapshot:
+def _from_cluster(g: GlobalOptions, target: Target | None, deadline: Deadline | None = None) -> Snapshot:
     from kubectl_prism.gather.kubeconfig import resolve_connection
     from kubectl_prism.gather.live import gather_live
     from kubectl_prism.gather.scope import GatherScope
@@ -93,7 +104,10 @@ def _from_cluster(g: GlobalOptions, target: Target | None) -> Snapshot:
     namespace = None if g.all_namespaces else (g.namespace or conn.namespace)
     if target is not None and not target.info.namespaced:
         namespace = None  # node/x, ns/x: -n does not apply (as in kubectl)
-    snapshot = gather_live(conn, GatherScope(namespace, target), request_timeout=g.request_timeout)
+    # A fleet run's per-context deadline bounds the whole gather (requests still running then are cut
+    # and become gaps), on top of --request-timeout for each request.
+    snapshot = gather_live(conn, GatherScope(namespace, target), request_timeout=g.request_timeout,
+                           deadline=deadline.at if deadline is not None else None)
     snapshot.source, snapshot.context, snapshot.target = "live", conn.context, target
     if target is not None and target.kind == "Namespace":
         snapshot.namespace = target.name

@@ -136,6 +136,34 @@ def list_contexts(kubeconfig: str | None = None) -> tuple[list[KubeContext], str
     return rows, _current_context(docs)
 
 
+def context_servers(kubeconfig: str | None = None) -> dict[str, str]:
+    """The API server URL of each context (for a fleet table), without loading any credentials.
+
+    A context whose cluster is missing or has no usable URL is left out; reading it says why.
+    """
+    paths, _ = kubeconfig_paths(kubeconfig)
+    docs = _read_all(paths)
+    contexts = _merged_names(docs, "contexts")
+    if not contexts and not kubeconfig and _in_cluster_possible():
+        host, port = os.environ["KUBERNETES_SERVICE_HOST"], os.environ["KUBERNETES_SERVICE_PORT"]
+        return {IN_CLUSTER_CONTEXT: f"https://{_join_host_port(host, port)}"}
+    clusters = _merged_names(docs, "clusters")
+    servers = {}
+    for name, entry in contexts.items():
+        cluster_name = (entry.get("context") or {}).get("cluster")
+        server = ((clusters.get(cluster_name or "") or {}).get("cluster") or {}).get("server")
+        if server:
+            try:
+                servers[name] = server_url(server, cluster_name or "")
+            except ClusterAccessError:
+                continue
+    return servers
+
+
+def _join_host_port(host: str, port: str) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # IPv6 in brackets, as client-go
+
+
 # --- resolving -------------------------------------------------------------------------------------
 
 
