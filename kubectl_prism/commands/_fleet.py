@@ -13,6 +13,9 @@ from kubectl_prism.errors import ClusterAccessError, FindingsAtOrAboveThreshold,
 from kubectl_prism.options import FleetOptions, GlobalOptions, OutputFormat
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from kubectl_prism.commands.report import ReportFormat
     from kubectl_prism.findings import Severity
     from kubectl_prism.fleet.model import Fleet
     from kubectl_prism.kinds import Target
@@ -47,6 +50,51 @@ def explain_fleet(g: GlobalOptions, fleet: FleetOptions, target: Target, ai: boo
         result = run_fleet(g, fleet, "FleetExplanation", explain_job(g, target), target)
     write(render_fleet(result, g, "explain"), g)
     finish(result, None)
+
+
+def report_fleet(g: GlobalOptions, fleet: FleetOptions, out: Path, report_format: ReportFormat,
+                 fail_on: Severity | None, ai: bool | None) -> None:
+    """`report --all-contexts --out FILE`: the fleet health report, and with -o json|yaml the
+    FleetDiagnosis on stdout."""
+    from datetime import UTC, datetime
+
+    import typer
+
+    from kubectl_prism.commands._output import progress, write
+    from kubectl_prism.files import atomic_write
+    from kubectl_prism.fleet.jobs import report_job, run_fleet
+    from kubectl_prism.fleet.model import Fleet, FleetItem
+
+    check_no_ai(ai)
+    with progress("Reading the fleet…", g):
+        result = run_fleet(g, fleet, "FleetHealthReport", report_job(g))
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    atomic_write(out, render_fleet_report(result, report_format, generated))
+    s = result.summary()
+    wrote = (f"wrote {out} ({s['read']}/{s['contexts']} clusters read; {s['critical']} critical, "
+             f"{s['warning']} warning, {s['info']} info)")
+    if g.output is OutputFormat.text:
+        typer.echo(wrote)
+    else:
+        diagnoses = Fleet("FleetDiagnosis", [
+            FleetItem(i.context, i.result.diagnosis if i.result is not None else None, i.server, i.counts,
+                      i.seconds, i.error, i.reason) for i in result.items], result.namespace)
+        write(render_fleet(diagnoses, g, "diagnose"), g)
+        typer.echo(wrote, err=True)
+    finish(result, fail_on)
+
+
+def render_fleet_report(result: Fleet[Any], report_format: ReportFormat, generated: str) -> str:
+    import json
+
+    from kubectl_prism.printable import printable
+    from kubectl_prism.report import fleet as fleet_report
+
+    if report_format.value == "md":
+        return printable(fleet_report.render_fleet_markdown(result, generated))
+    if report_format.value == "html":
+        return printable(fleet_report.render_fleet_html(result, generated))
+    return json.dumps(fleet_report.fleet_report_document(result, generated), indent=2) + "\n"
 
 
 def render_fleet(result: Fleet[Any], g: GlobalOptions, command: str) -> str | Lines:

@@ -12,7 +12,13 @@ import typer
 
 from kubectl_prism.errors import FindingsAtOrAboveThreshold, UsageError
 from kubectl_prism.findings import Severity
-from kubectl_prism.options import GlobalOptions, with_global_options
+from kubectl_prism.options import (
+    FleetOptions,
+    GlobalOptions,
+    OutputFormat,
+    with_fleet_options,
+    with_global_options,
+)
 
 if TYPE_CHECKING:
     from kubectl_prism.findings import Diagnosis
@@ -42,8 +48,10 @@ def format_for(out: Path, explicit: ReportFormat | None) -> ReportFormat:
 
 
 @with_global_options
+@with_fleet_options
 def report(
     g: GlobalOptions,
+    fleet: FleetOptions,
     out: Annotated[Path, typer.Option("--out", help="File to write (written atomically).")],
     fmt: Annotated[ReportFormat | None, typer.Option(
         "--format", help="md, html or json (default: from the --out extension).")] = None,
@@ -52,8 +60,16 @@ def report(
     ai: Annotated[bool | None, typer.Option(
         "--ai/--no-ai", help="Add an AI executive summary (default: on when `ai enable` was run).")] = None,
 ) -> None:
-    """Write a health report: scorecard, nodes, workloads, findings, capacity, restarts, events, gaps."""
+    """Write a health report: scorecard, nodes, workloads, findings, capacity, restarts, events, gaps.
+
+    With -o json|yaml the run's Diagnosis also goes to stdout (log collection of a scheduled run).
+    """
     report_format = format_for(out, fmt)
+    if fleet.requested:
+        from kubectl_prism.commands._fleet import report_fleet
+
+        report_fleet(g, fleet, out, report_format, fail_on, ai)
+        return
     from kubectl_prism.analyzers import run_analyzers
     from kubectl_prism.commands._output import progress
     from kubectl_prism.findings import Diagnosis, Scope
@@ -76,8 +92,16 @@ def report(
     write_file(out, render(clear(health, g), report_format, generated))
     counts = diagnosis.summary()
     unredacted = " UNREDACTED (--show-secrets)" if g.show_secrets else ""
-    echo(f"wrote{unredacted} {out} ({counts['critical']} critical, {counts['warning']} warning, "
-         f"{counts['info']} info)")
+    wrote = (f"wrote{unredacted} {out} ({counts['critical']} critical, {counts['warning']} warning, "
+             f"{counts['info']} info)")
+    if g.output is OutputFormat.text:
+        echo(wrote)
+    else:  # stdout holds the document; the note goes to stderr
+        from kubectl_prism.commands._output import write
+        from kubectl_prism.commands.diagnose import render_diagnosis
+
+        write(render_diagnosis(diagnosis, g, snapshot.counts()), g)
+        echo(wrote, err=True)
     check_something_was_readable(snapshot)
     if ai_error:  # the rule-based report is written; its AI section says what went wrong
         from kubectl_prism.errors import AIError

@@ -59,11 +59,11 @@ def _table(headers: list[str], rows: list[list[str]], raw: bool = False) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _ai_html(section: AISection | None) -> list[str]:
+def _ai_html(section: AISection | None, head: str) -> list[str]:
+    """The executive summary under the heading `head`."""
     if section is None:
         return []
     by = f" by {escape(section.by)}" if section.by else ""
-    head = '<h2 id="summary">Executive summary</h2>'
     if section.failed:
         return [head, f'<div class="ai failed"><p><strong>AI summary failed</strong>{by}: '
                       f"{escape(section.error)}</p><p>{FAILED_NOTE}</p></div>"]
@@ -79,7 +79,7 @@ def _ai_html(section: AISection | None) -> list[str]:
     return [head, f'<div class="ai">{"".join(parts)}</div>']
 
 
-def _finding(f: Finding) -> str:
+def _finding(f: Finding, level: int = 3) -> str:
     sev = f.severity.value
     facts = [f"rule <code>{escape(f.id)}</code>", f"object <code>{escape(str(f.object))}</code>"]
     if f.owner:
@@ -88,7 +88,7 @@ def _finding(f: Finding) -> str:
         facts.append(f"reason {escape(f.reason)}")
     parts = [
         f'<div class="finding {sev}" data-finding="{escape(f.id)}">',
-        f'<h3><span class="sev {sev}">{sev}</span> {escape(f.title)}</h3>',
+        f'<h{level}><span class="sev {sev}">{sev}</span> {escape(f.title)}</h{level}>',
         f"<p>{' · '.join(facts)}</p>",
     ]
     if f.message:
@@ -168,9 +168,6 @@ def _charts(report: HealthReport) -> dict[str, str]:
 def render_html(report: HealthReport, generated: str, banner: str | None = None) -> str:
     """The report page; `banner` (an unredacted report) is the title's start and the first thing shown."""
     scope = report.diagnosis.scope
-    card = report.scorecard()
-    summary, w = card["findings"], card["workloads"]
-    charts = _charts(report)
     where = f"namespace {scope.namespace}" if scope.namespace else "all namespaces"
     out = [
         "<!DOCTYPE html>",
@@ -183,7 +180,27 @@ def render_html(report: HealthReport, generated: str, banner: str | None = None)
         "<h1>Kubernetes health report</h1>",
         f'<p class="scope">context <code>{escape(scope.context or "—")}</code> · {escape(where)} · '
         f"source {escape(scope.source)} · generated {escape(generated)}</p>",
-        '<h2 id="scorecard">Scorecard</h2><div class="cards">',
+    ]
+    out += report_sections(report)
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def report_sections(report: HealthReport, anchor: str = "", level: int = 2) -> list[str]:
+    """Everything under the title: scorecard, findings, nodes, ... as HTML blocks.
+
+    `anchor` prefixes every section id (a fleet report holds one cluster's sections per context) and
+    `level` is the sections' heading level.
+    """
+    card = report.scorecard()
+    summary, w = card["findings"], card["workloads"]
+    charts = _charts(report)
+
+    def h(section: str, title: str) -> str:
+        return f'<h{level} id="{escape(anchor)}{section}">{title}</h{level}>'
+
+    out = [
+        h("scorecard", "Scorecard") + '<div class="cards">',
         f'<div class="card"><div class="n">{w["healthy"]}/{sum(w.values())}</div>workloads healthy '
         f"({w['degraded']} degraded, {w['failing']} failing)</div>",
         f'<div class="card"><div class="n">{card["nodes"]["ready"]}/{card["nodes"]["total"]}</div>'
@@ -194,10 +211,10 @@ def render_html(report: HealthReport, generated: str, banner: str | None = None)
         charts["findings"],
         charts["workloads"],
     ]
-    out += _ai_html(ai_section(report.ai_summary))
-    out.append('<h2 id="findings">Findings</h2>')
-    out += [_finding(f) for f in report.findings] or ["<p>No problems found.</p>"]
-    out.append('<h2 id="nodes">Nodes</h2>')
+    out += _ai_html(ai_section(report.ai_summary), h("summary", "Executive summary"))
+    out.append(h("findings", "Findings"))
+    out += [_finding(f, level + 1) for f in report.findings] or ["<p>No problems found.</p>"]
+    out.append(h("nodes", "Nodes"))
     if report.nodes:
         out.append(charts["nodes"])
         out.append(
@@ -218,7 +235,7 @@ def render_html(report: HealthReport, generated: str, banner: str | None = None)
         )
     else:
         out.append("<p>No nodes in scope.</p>")
-    out.append('<h2 id="workloads">Workloads</h2>')
+    out.append(h("workloads", "Workloads"))
     out.append(
         _table(
             ["Status", "Kind", "Namespace", "Name", "Ready", "Worst finding"],
@@ -238,7 +255,7 @@ def render_html(report: HealthReport, generated: str, banner: str | None = None)
         if report.workloads
         else "<p>No workloads in scope.</p>"
     )
-    out.append('<h2 id="capacity">Capacity and utilization</h2>')
+    out.append(h("capacity", "Capacity and utilization"))
     out += [charts.get("capacity-cpu", ""), charts.get("capacity-memory", "")]
     if not report.metrics_available:
         out.append(
@@ -260,7 +277,7 @@ def render_html(report: HealthReport, generated: str, banner: str | None = None)
                 ],
             )
         )
-    out.append('<h2 id="restarts">Top restarting pods</h2>')
+    out.append(h("restarts", "Top restarting pods"))
     out.append(
         _table(
             ["Namespace", "Pod", "Container", "Restarts", "Last termination"],
@@ -272,7 +289,7 @@ def render_html(report: HealthReport, generated: str, banner: str | None = None)
         if report.top_restarts
         else "<p>No restarts.</p>"
     )
-    out.append('<h2 id="events">Recent warning events</h2>')
+    out.append(h("events", "Recent warning events"))
     out.append(
         _table(
             ["Last seen", "Namespace", "Object", "Reason", "Count", "Message"],
@@ -284,12 +301,11 @@ def render_html(report: HealthReport, generated: str, banner: str | None = None)
         if report.warning_events
         else "<p>No warning events.</p>"
     )
-    out.append('<h2 id="gaps">Gaps</h2>')
+    out.append(h("gaps", "Gaps"))
     gaps = report.diagnosis.gaps
     out.append(
         "<ul>" + "".join(f"<li>{escape(g.line())}</li>" for g in gaps) + "</ul>"
         if gaps
         else "<p>Everything in scope could be read.</p>"
     )
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
+    return out
