@@ -10,7 +10,20 @@ import sys
 import typer
 from typer.exceptions import TyperException
 
-from kubectl_prism.commands import agent, ai, ask, audit, auth, context, diagnose, explain, fix, mcp, report
+from kubectl_prism.commands import (
+    agent,
+    ai,
+    ask,
+    audit,
+    auth,
+    context,
+    diagnose,
+    explain,
+    exporter,
+    fix,
+    mcp,
+    report,
+)
 from kubectl_prism.commands import version as version_cmd
 from kubectl_prism.errors import ExitCode, PrismError
 
@@ -35,6 +48,7 @@ app.add_typer(ai.app, name="ai")
 app.add_typer(auth.app, name="auth")
 app.add_typer(agent.app, name="agent")
 app.add_typer(mcp.app, name="mcp")
+app.command("exporter")(exporter.exporter)
 app.command("audit")(audit.audit)
 app.command("version")(version_cmd.version)
 

@@ -53,11 +53,13 @@ class ContextRun(Generic[T]):
 Job = Callable[[str, Deadline], T]
 
 
-def run_contexts(names: list[str], job: Job[T], *, parallel: int, timeout: float) -> list[ContextRun[T]]:
+def run_contexts(names: list[str], job: Job[T], *, parallel: int, timeout: float,
+                 bugs_are_errors: bool = False) -> list[ContextRun[T]]:
     """`job(context, deadline)` for each context name, in parallel; the runs in the order of `names`.
 
     A PrismError raised by a job (unreachable, unauthorized, forbidden, not found, timed out) is that
-    context's error and the rest goes on; any other exception is a bug and ends the run.
+    context's error and the rest goes on; any other exception is a bug and ends the run — unless
+    `bugs_are_errors` (a long-running exporter), where it is that context's error too.
     """
     runs = {name: ContextRun[T](name) for name in names}
     started: dict[str, float] = {}
@@ -72,6 +74,10 @@ def run_contexts(names: list[str], job: Job[T], *, parallel: int, timeout: float
             run.result = job(name, deadline)
         except PrismError as err:
             run.error, run.reason = err.line(), failure_reason(err, deadline)
+        except Exception as err:
+            if not bugs_are_errors:
+                raise
+            run.error, run.reason = f"internal error: {err.__class__.__name__}: {err}", "error"
         run.seconds = time.monotonic() - started[name]
         return run
 
