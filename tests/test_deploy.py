@@ -23,6 +23,7 @@ from kubectl_prism.exporter.metrics import PrismCollector
 from kubectl_prism.findings import Diagnosis, Finding, ObjectRef, Scope, Severity
 from kubectl_prism.gather.live import CLUSTER_KINDS, NAMESPACED_KINDS
 from kubectl_prism.kinds import BY_KIND
+from kubectl_prism.redact.output import clear_for_output
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -161,7 +162,8 @@ def test_the_alert_rules_use_metrics_the_exporter_serves() -> None:
     collector = PrismCollector()
     finding = Finding("pod-crash-loop", Severity.CRITICAL, "t", ObjectRef("Pod", "p", "ns"),
                       owner=ObjectRef("Deployment", "d", "ns"))
-    collector.record("c", Diagnosis(Scope("c", None, None, "live"), [finding]), {"Pod": 1}, 0, 1.0)
+    diagnosis = Diagnosis(Scope("c", None, None, "live"), [finding])
+    collector.record("c", clear_for_output(diagnosis), {"Pod": 1}, 0, 1.0)
     served = {s.name for family in collector.collect() for s in family.samples}
     labels = {k for family in collector.collect() for s in family.samples for k in s.labels}
     (rule_doc,) = of_kind(rendered("exporter"), "PrometheusRule")
@@ -226,11 +228,12 @@ def test_the_wheel_installs_into_a_fresh_venv_and_runs(tmp_path: Path) -> None:
     # A fresh venv; the dependencies come from this one (no index needed), prism from the wheel.
     fresh = tmp_path / "venv"
     venv.create(fresh, with_pip=True)  # ensurepip: pip from the standard library, offline
-    site = Path(sysconfig.get_paths(vars={"base": str(fresh), "platbase": str(fresh)})["purelib"])
-    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     install = subprocess.run([str(fresh / "bin" / "python"), "-m", "pip", "install", "--no-deps",
                               "--no-index", "-q", str(wheel)], capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stderr
+    # Only now: with this venv's packages in sight, pip would uninstall the editable prism from it.
+    site = Path(sysconfig.get_paths(vars={"base": str(fresh), "platbase": str(fresh)})["purelib"])
+    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     # Run from elsewhere: from the repository, `python -c` would import the source tree instead.
     run = subprocess.run([str(fresh / "bin" / "kubectl-prism"), "version"], capture_output=True, text=True,
                          timeout=60, cwd=tmp_path)

@@ -19,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from kubectl_prism.exporter.metrics import PrismCollector, series_of
 from kubectl_prism.findings import Diagnosis, Finding, ObjectRef, Scope, Severity
 from kubectl_prism.kinds import BY_KIND
+from kubectl_prism.redact.output import clear_for_output
 from tests.cli_helpers import EXE
 from tests.cli_helpers import run_main as prism
 from tests.fakes.kube_apiserver import FakeKubeAPI
@@ -181,6 +182,7 @@ def test_a_finding_that_went_away_takes_its_series_with_it(kubeconfig: Path, tmp
     (["--interval", "often"], 'invalid --interval "often"'),
     (["--all-contexts", "--cluster-name", "x"], "--cluster-name names one cluster"),
     (["--snapshot", "."], "the exporter reads live clusters"),
+    (["--show-secrets"], "always redacted"),
 ])
 def test_bad_exporter_flags(capsys: Capture, kubeconfig: Path, args: list[str], message: str) -> None:
     code, _, err = prism(capsys, "exporter", "--kubeconfig", kubeconfig, *args)
@@ -222,10 +224,11 @@ def test_the_collector_counts_findings_per_series_and_drops_vanished_ones() -> N
     deploy = ObjectRef("Deployment", "api", "shop")
     findings = [_finding("pod-crash-loop", ObjectRef("Pod", f"api-{i}", "shop"), deploy) for i in range(3)]
     collector = PrismCollector()
-    collector.record("c", Diagnosis(Scope("c", None, None, "live"), findings), {"Pod": 3}, 0, 1.0)
+    scope = Scope("c", None, None, "live")
+    collector.record("c", clear_for_output(Diagnosis(scope, findings)), {"Pod": 3}, 0, 1.0)
     samples = {f.name: f.samples for f in collector.collect()}
     assert [(s.labels["name"], s.value) for s in samples["prism_findings"]] == [("api", 3)]
-    collector.record("c", Diagnosis(Scope("c", None, None, "live"), []), {"Pod": 3}, 0, 1.0)
+    collector.record("c", clear_for_output(Diagnosis(scope, [])), {"Pod": 3}, 0, 1.0)
     assert not next(f.samples for f in collector.collect() if f.name == "prism_findings")
     collector.record("c", None, {}, 1, 2.0)  # unreachable: nothing new to say about its workloads
     samples = {f.name: f.samples for f in collector.collect()}

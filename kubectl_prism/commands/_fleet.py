@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from kubectl_prism.findings import Severity
     from kubectl_prism.fleet.model import Fleet
     from kubectl_prism.kinds import Target
+    from kubectl_prism.redact.output import Cleared, Output
     from kubectl_prism.render.console import Lines
 
 
@@ -58,10 +59,7 @@ def report_fleet(g: GlobalOptions, fleet: FleetOptions, out: Path, report_format
     FleetDiagnosis on stdout."""
     from datetime import UTC, datetime
 
-    import typer
-
-    from kubectl_prism.commands._output import progress, write
-    from kubectl_prism.files import atomic_write
+    from kubectl_prism.commands._output import clear, echo, progress, write, write_file
     from kubectl_prism.fleet.jobs import report_job, run_fleet
     from kubectl_prism.fleet.model import Fleet, FleetItem
 
@@ -69,49 +67,68 @@ def report_fleet(g: GlobalOptions, fleet: FleetOptions, out: Path, report_format
     with progress("Reading the fleet…", g):
         result = run_fleet(g, fleet, "FleetHealthReport", report_job(g))
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    atomic_write(out, render_fleet_report(result, report_format, generated))
+    write_file(out, render_fleet_report(clear(result, g), report_format, generated))
     s = result.summary()
-    wrote = (f"wrote {out} ({s['read']}/{s['contexts']} clusters read; {s['critical']} critical, "
-             f"{s['warning']} warning, {s['info']} info)")
+    unredacted = " UNREDACTED (--show-secrets)" if g.show_secrets else ""
+    wrote = (f"wrote{unredacted} {out} ({s['read']}/{s['contexts']} clusters read; "
+             f"{s['critical']} critical, {s['warning']} warning, {s['info']} info)")
     if g.output is OutputFormat.text:
-        typer.echo(wrote)
+        echo(wrote)
     else:
         diagnoses = Fleet("FleetDiagnosis", [
             FleetItem(i.context, i.result.diagnosis if i.result is not None else None, i.server, i.counts,
                       i.seconds, i.error, i.reason) for i in result.items], result.namespace)
         write(render_fleet(diagnoses, g, "diagnose"), g)
-        typer.echo(wrote, err=True)
+        echo(wrote, err=True)
     finish(result, fail_on)
 
 
-def render_fleet_report(result: Fleet[Any], report_format: ReportFormat, generated: str) -> str:
+def render_fleet_report(cleared: Cleared[Fleet[Any]], report_format: ReportFormat,
+                        generated: str) -> Output[str]:
+    """The fleet report file, drawn from the cleared fleet; an unredacted one says so first."""
     import json
 
     from kubectl_prism.printable import printable
     from kubectl_prism.report import fleet as fleet_report
 
+    banner = cleared.banner
     if report_format.value == "md":
-        return printable(fleet_report.render_fleet_markdown(result, generated))
+        from kubectl_prism.commands._output import markdown_banner
+
+        head = markdown_banner() if banner else ""
+        return cleared.render(lambda r: head + printable(fleet_report.render_fleet_markdown(r, generated)))
     if report_format.value == "html":
-        return printable(fleet_report.render_fleet_html(result, generated))
-    return json.dumps(fleet_report.fleet_report_document(result, generated), indent=2) + "\n"
+        return cleared.render(
+            lambda r: printable(fleet_report.render_fleet_html(r, generated, banner=banner)))
+
+    def as_json(r: Fleet[Any]) -> str:
+        from kubectl_prism.render.structured import with_banner
+
+        doc = with_banner(fleet_report.fleet_report_document(r, generated), banner)
+        return json.dumps(doc, indent=2) + "\n"
+
+    return cleared.render(as_json)
 
 
-def render_fleet(result: Fleet[Any], g: GlobalOptions, command: str) -> str | Lines:
+def render_fleet(result: Fleet[Any], g: GlobalOptions, command: str) -> Output[str | Lines]:
+    """The fleet's output for `-o`, drawn from the cleared fleet (the one door out, redact/output.py)."""
+    from kubectl_prism.commands._output import clear
+
+    cleared = clear(result, g)
     if g.output in (OutputFormat.json, OutputFormat.yaml):
-        from kubectl_prism.render.structured import render_structured
+        from kubectl_prism.render.structured import structured_output
 
-        return render_structured(result.to_dict(), g.output.value)
+        return structured_output(cleared, g.output.value)
     if g.output is OutputFormat.markdown:
         from kubectl_prism.render import fleet_markdown
 
-        render = fleet_markdown.diagnosis_fleet_markdown if command == "diagnose" else \
+        markdown = fleet_markdown.diagnosis_fleet_markdown if command == "diagnose" else \
             fleet_markdown.explanation_fleet_markdown
-        return render(result)
+        return cleared.render(markdown)
     from kubectl_prism.render import fleet_text
 
-    return (fleet_text.diagnosis_fleet_lines if command == "diagnose" else
-            fleet_text.explanation_fleet_lines)(result)
+    lines = fleet_text.diagnosis_fleet_lines if command == "diagnose" else fleet_text.explanation_fleet_lines
+    return cleared.render(lines)
 
 
 def finish(result: Fleet[Any], fail_on: Severity | None) -> None:

@@ -42,6 +42,9 @@ def exporter(
     every = parse_duration(interval, "--interval")
     if every < 1:
         raise UsageError("--interval must be at least 1s", hint="e.g. --interval 5m")
+    if g.show_secrets:
+        raise UsageError("--show-secrets is for a person at a terminal; the exporter's metrics are served "
+                         "to anyone who can reach the port and are always redacted")
     if g.snapshot is not None:
         raise UsageError("the exporter reads live clusters; --snapshot cannot be used",
                          hint="use `kubectl prism diagnose --snapshot PATH` for saved files")
@@ -64,8 +67,10 @@ def exporter(
     except OSError as err:
         raise UsageError(f"cannot listen on {address}:{port}: {err.strerror or err}",
                          hint="pick another --port or --address") from None
-    typer.echo(f"serving metrics of {', '.join(plan.labels.values())} on {server.url} "
-               f"(a run every {interval})", err=True)
+    from kubectl_prism.commands._output import echo
+
+    echo(f"serving metrics of {', '.join(plan.labels.values())} on {server.url} (a run every {interval})",
+         err=True)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a pod being stopped: leave cleanly
     try:

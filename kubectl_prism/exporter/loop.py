@@ -19,6 +19,7 @@ from kubectl_prism.exporter.metrics import PrismCollector
 from kubectl_prism.fleet.jobs import ContextResult
 from kubectl_prism.fleet.run import ContextRun, run_contexts
 from kubectl_prism.gather.deadline import Deadline
+from kubectl_prism.redact.output import clear_for_output, redacted_output
 
 
 @dataclass
@@ -43,7 +44,9 @@ def run_once(plan: ExporterPlan, job: Callable[[str, Deadline], ContextResult], 
         result = run.result
         if run.ok and result is not None and not result.unreadable:
             diagnosis = result.value
-            collector.record(cluster, diagnosis, result.counts, len(diagnosis.gaps), run.seconds)
+            # Metrics are served to whoever can reach the port: redacted always (no --show-secrets).
+            collector.record(cluster, clear_for_output(diagnosis), result.counts, len(diagnosis.gaps),
+                             run.seconds)
             s = diagnosis.summary()
             log(f"{cluster}: ok in {run.seconds:.1f}s, {s['critical']} critical, {s['warning']} warning, "
                 f"{s['info']} info, {len(diagnosis.gaps)} gaps")
@@ -67,5 +70,6 @@ def serve_forever(plan: ExporterPlan, job: Callable[[str, Deadline], ContextResu
 
 
 def _log(line: str) -> None:
+    """One line to the pod's log; it may hold a server's answer or URL, so it is redacted first."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    print(f"{stamp} {line}", file=sys.stderr, flush=True)
+    print(f"{stamp} {redacted_output(line).content}", file=sys.stderr, flush=True)

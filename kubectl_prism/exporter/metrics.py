@@ -29,22 +29,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_prism.findings import Diagnosis, Finding
+from kubectl_prism.redact.output import Cleared
 
 FINDING_LABELS = ("cluster", "namespace", "rule", "severity", "kind", "name")
 SeriesKey = tuple[str, str, str, str, str]  # namespace, rule, severity, kind, name
 
 
 def series_of(finding: Finding) -> SeriesKey:
-    """The labels of one finding (after `cluster`): the owning workload, never a pod's name.
-
-    Names and namespaces come from the cluster: like everything prism writes, they pass the redaction
-    pipeline first.
-    """
-    from kubectl_prism.redact import redact_text
-
+    """The labels of one finding (after `cluster`): the owning workload, never a pod's name."""
     ref = finding.owner or finding.object
-    name = "" if ref.kind == "Pod" else redact_text(ref.name).text
-    namespace = redact_text(ref.namespace or finding.object.namespace or "").text
+    name = "" if ref.kind == "Pod" else ref.name
+    namespace = ref.namespace or finding.object.namespace or ""
     return (namespace, finding.id, finding.severity.value, ref.kind, name)
 
 
@@ -66,9 +61,14 @@ class PrismCollector:
         self._clusters: dict[str, ClusterState] = {}
         self._lock = threading.Lock()
 
-    def record(self, cluster: str, diagnosis: Diagnosis | None, checked: dict[str, int], gaps: int,
+    def record(self, cluster: str, cleared: Cleared[Diagnosis] | None, checked: dict[str, int], gaps: int,
                seconds: float, ended: float | None = None) -> None:
-        """One run of `cluster`: its diagnosis, or None when the cluster could not be read."""
+        """One run of `cluster`: its diagnosis, or None when the cluster could not be read.
+
+        Label values come from the cluster (names, namespaces): like everything prism writes, the
+        diagnosis passed the redaction pipeline first (`Cleared`, redact/output.py).
+        """
+        diagnosis = cleared.value if cleared is not None else None
         with self._lock:
             state = self._clusters.setdefault(cluster, ClusterState())
             state.last_run, state.duration = ended if ended is not None else time.time(), seconds

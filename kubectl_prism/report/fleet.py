@@ -42,7 +42,8 @@ def _totals_line(fleet: Fleet[HealthReport]) -> str:
 
 # --- HTML ----------------------------------------------------------------------------------------
 
-def render_fleet_html(fleet: Fleet[HealthReport], generated: str) -> str:
+def render_fleet_html(fleet: Fleet[HealthReport], generated: str, banner: str | None = None) -> str:
+    """The fleet page; `banner` (an unredacted report) is the title's start and the first thing shown."""
     rows = []
     for item in fleet.items:
         cells = scorecard_cells(item)
@@ -59,8 +60,10 @@ def render_fleet_html(fleet: Fleet[HealthReport], generated: str) -> str:
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Kubernetes fleet health report — {len(fleet.items)} clusters</title>",
+        f"<title>{'UNREDACTED — ' if banner else ''}Kubernetes fleet health report — "
+        f"{len(fleet.items)} clusters</title>",
         f"<style>{CSS}</style></head><body>",
+        *([f'<p class="unredacted" role="alert">{escape(banner)}</p>'] if banner else []),
         "<h1>Kubernetes fleet health report</h1>",
         f'<p class="scope">{escape(_totals_line(fleet))} · generated {escape(generated)}</p>',
         '<h2 id="scorecard">Scorecard</h2>',
