@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from kubectl_prism.apipath import ApiPath
 from kubectl_prism.errors import ClusterAccessError
-from kubectl_prism.gather.http import JSON, KubeClient
+from kubectl_prism.gather.http import KubeClient
 from kubectl_prism.gather.kubeconfig import ClusterConnection
 
 # The live client's own per-request timeouts (http.py); a deadline only ever shortens them.
@@ -48,13 +49,13 @@ class DeadlineClient(KubeClient):
         super().__init__(conn, **kwargs)
         self.deadline = deadline
 
-    def get_json(self, path: str, query: dict[str, Any] | None = None, accept: str = JSON) -> dict[str, Any]:
-        self._check()
-        return super().get_json(path, query, accept)
+    def get_json(self, path: ApiPath, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        self._check()  # every page of a list comes through here too
+        return super().get_json(path, extra)
 
-    def get_text(self, path: str, query: dict[str, Any] | None = None) -> str:
+    def get_text(self, path: ApiPath) -> str:
         self._check()
-        return super().get_text(path, query)
+        return super().get_text(path)
 
     def _check(self) -> None:
         if self.deadline.expired():
