@@ -59,7 +59,8 @@ def report_fleet(g: GlobalOptions, fleet: FleetOptions, out: Path, report_format
     FleetDiagnosis on stdout."""
     from datetime import UTC, datetime
 
-    from kubectl_prism.commands._output import clear, echo, progress, write, write_file
+    from kubectl_prism.commands._output import clear, progress, write_file
+    from kubectl_prism.commands.report import announce
     from kubectl_prism.fleet.jobs import report_job, run_fleet
     from kubectl_prism.fleet.model import Fleet, FleetItem
 
@@ -69,17 +70,15 @@ def report_fleet(g: GlobalOptions, fleet: FleetOptions, out: Path, report_format
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     write_file(out, render_fleet_report(clear(result, g), report_format, generated))
     s = result.summary()
-    unredacted = " UNREDACTED (--show-secrets)" if g.show_secrets else ""
-    wrote = (f"wrote{unredacted} {out} ({s['read']}/{s['contexts']} clusters read; "
-             f"{s['critical']} critical, {s['warning']} warning, {s['info']} info)")
-    if g.output is OutputFormat.text:
-        echo(wrote)
-    else:
+
+    def document() -> Output[str | Lines]:
         diagnoses = Fleet("FleetDiagnosis", [
             FleetItem(i.context, i.result.diagnosis if i.result is not None else None, i.server, i.counts,
                       i.seconds, i.error, i.reason) for i in result.items], result.namespace)
-        write(render_fleet(diagnoses, g, "diagnose"), g)
-        echo(wrote, err=True)
+        return render_fleet(diagnoses, g, "diagnose")
+
+    announce(out, f"{s['read']}/{s['contexts']} clusters read; {s['critical']} critical, {s['warning']} "
+             f"warning, {s['info']} info", g, document)
     finish(result, fail_on)
 
 

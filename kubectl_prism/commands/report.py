@@ -21,8 +21,11 @@ from kubectl_prism.options import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from kubectl_prism.findings import Diagnosis
     from kubectl_prism.redact.output import Cleared, Output
+    from kubectl_prism.render.console import Lines
     from kubectl_prism.report.model import HealthReport
     from kubectl_prism.snapshot import Snapshot
 
@@ -87,21 +90,18 @@ def report(
     ai_error = section.get("error") if section and section.get("status") == "failed" else None
 
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    from kubectl_prism.commands._output import clear, echo, write_file
+    from kubectl_prism.commands._output import clear, write_file
 
     write_file(out, render(clear(health, g), report_format, generated))
     counts = diagnosis.summary()
-    unredacted = " UNREDACTED (--show-secrets)" if g.show_secrets else ""
-    wrote = (f"wrote{unredacted} {out} ({counts['critical']} critical, {counts['warning']} warning, "
-             f"{counts['info']} info)")
-    if g.output is OutputFormat.text:
-        echo(wrote)
-    else:  # stdout holds the document; the note goes to stderr
-        from kubectl_prism.commands._output import write
+
+    def document() -> Output[str | Lines]:
         from kubectl_prism.commands.diagnose import render_diagnosis
 
-        write(render_diagnosis(diagnosis, g, snapshot.counts()), g)
-        echo(wrote, err=True)
+        return render_diagnosis(diagnosis, g, snapshot.counts())
+
+    announce(out, f"{counts['critical']} critical, {counts['warning']} warning, {counts['info']} info", g,
+             document)
     check_something_was_readable(snapshot)
     if ai_error:  # the rule-based report is written; its AI section says what went wrong
         from kubectl_prism.errors import AIError
@@ -109,6 +109,20 @@ def report(
         raise AIError(f"{ai_error}; {out} was written without the AI summary")
     if diagnosis.fails(fail_on):
         raise FindingsAtOrAboveThreshold(f"findings at or above {fail_on.value} (see {out})")
+
+
+def announce(out: Path, summary: str, g: GlobalOptions, document: Callable[[], Output[str | Lines]]) -> None:
+    """`wrote FILE (summary)`; with -o json|yaml|markdown the run's document goes to stdout first and
+    the note to stderr (a scheduled run's log then holds the document alone)."""
+    from kubectl_prism.commands._output import echo, write
+
+    unredacted = " UNREDACTED (--show-secrets)" if g.show_secrets else ""
+    wrote = f"wrote{unredacted} {out} ({summary})"
+    if g.output is OutputFormat.text:
+        echo(wrote)
+        return
+    write(document(), g)
+    echo(wrote, err=True)
 
 
 def render(cleared: Cleared[HealthReport], report_format: ReportFormat, generated: str) -> Output[str]:
