@@ -221,7 +221,7 @@ def test_the_wheel_installs_into_a_fresh_venv_and_runs(tmp_path: Path) -> None:
         entry_points = next(zf.read(n).decode() for n in names
                             if n.endswith(".dist-info/entry_points.txt"))
     assert {"kubectl_prism/fleet/run.py", "kubectl_prism/exporter/metrics.py",
-            "kubectl_prism/gather/deadline.py"} <= names
+            "kubectl_prism/fleet/jobs.py"} <= names
     assert not [n for n in names if n.startswith("tests/")]
     assert "Requires-Dist: prometheus-client" in meta
     assert "kubectl-prism = kubectl_prism.cli:main" in entry_points

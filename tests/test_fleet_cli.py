@@ -246,3 +246,22 @@ def test_a_hung_cluster_costs_the_run_its_deadline(fleet: Path) -> None:
     assert 1.0 <= slow["seconds"] <= 2.0
     # The late worker's requests are capped at the deadline too: the process does not hang on them.
     assert time.monotonic() - start < 8, result.describe()
+
+
+def test_what_was_read_before_the_deadline_stays_and_the_rest_is_a_gap(capsys: Capture,
+                                                                       tmp_path: Path) -> None:
+    api = FakeKubeAPI.from_scenario(SHOP).start()
+    try:
+        api.inject("/api/v1/events", status=0, delay=5, times=100)  # only the events hang
+        kubeconfig = write_fleet_kubeconfig(tmp_path / "kubeconfig", [Member("half", api)])
+        start = time.monotonic()
+        code, out, err = prism(capsys, "diagnose", "-A", "--kubeconfig", kubeconfig, "--all-contexts",
+                               "--context-timeout", "2s", "-o", "json")
+        elapsed = time.monotonic() - start
+    finally:
+        api.stop()
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["contexts"][0]["status"] == "ok" and doc["contexts"][0]["pods"] == 5
+    assert any(g["resource"] == "events" for g in doc["items"][0]["gaps"]), doc["items"][0]["gaps"]
+    assert elapsed < 5, elapsed  # the hung list was cut at the context's deadline

@@ -11,8 +11,7 @@ import pytest
 
 from kubectl_prism.errors import ClusterAccessError, UsageError
 from kubectl_prism.fleet.jobs import diagnose_job, run_fleet
-from kubectl_prism.fleet.run import failure_reason, run_contexts
-from kubectl_prism.gather.deadline import Deadline
+from kubectl_prism.fleet.run import Deadline, failure_reason, run_contexts
 from kubectl_prism.options import FleetOptions, GlobalOptions
 from kubectl_prism.snapshot import Snapshot
 from kubectl_prism.timeutil import parse_duration

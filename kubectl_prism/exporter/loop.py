@@ -17,8 +17,7 @@ from datetime import UTC, datetime
 
 from kubectl_prism.exporter.metrics import PrismCollector
 from kubectl_prism.fleet.jobs import ContextResult
-from kubectl_prism.fleet.run import ContextRun, run_contexts
-from kubectl_prism.gather.deadline import Deadline
+from kubectl_prism.fleet.run import ContextRun, Deadline, run_contexts
 from kubectl_prism.redact.output import clear_for_output, redacted_output
 
 

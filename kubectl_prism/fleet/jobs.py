@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from kubectl_prism.errors import ClusterAccessError
 from kubectl_prism.fleet.model import Fleet, FleetItem
-from kubectl_prism.fleet.run import run_contexts
-from kubectl_prism.gather.deadline import Deadline
+from kubectl_prism.fleet.run import Deadline, run_contexts
 from kubectl_prism.kinds import Target
 from kubectl_prism.options import FleetOptions, GlobalOptions
 
@@ -64,7 +63,12 @@ def run_fleet(g: GlobalOptions, fleet: FleetOptions, kind: str,
 def _gather(g: GlobalOptions, context: str, target: Target | None, deadline: Deadline) -> Snapshot:
     from kubectl_prism.gather import gather_scope
 
-    return gather_scope(replace(g, context=context), target, deadline=deadline, keep_process=True)
+    try:
+        return gather_scope(replace(g, context=context), target, deadline=deadline.at, keep_process=True)
+    except ClusterAccessError as err:
+        if deadline.expired():  # nothing could be read in the context's time: say which limit it was
+            raise deadline.error(context) from err
+        raise
 
 
 def _unreadable(snapshot: Snapshot) -> str | None:

@@ -7,10 +7,11 @@ the memory of the whole threaded run (every worker carries its own interpreter a
 also share one kubeconfig load and one import of the analyzers.
 
 A context's deadline starts when its worker picks it up (waiting for a free worker does not count).
-The worker's client refuses requests past the deadline and caps each request's timeouts to the time
-left (gather/deadline.py); the runner stops waiting for a context at its deadline, so a cluster that
-hangs costs the fleet run its deadline and no more. A worker that is still busy then finishes on its
-own (its next request fails) and its late result is dropped.
+It is the gather's run deadline (gather/live.py, on top of --request-timeout for each request): no
+request is sent after it and running ones are cut, so what was read stays and the rest are gaps; a
+cluster where nothing could be read in time is a context that timed out. The runner itself stops
+waiting for a context shortly after its deadline, so a context stuck elsewhere (a credential plugin
+that hangs) costs the fleet run its deadline and no more; that worker's late result is dropped.
 
 Each job returns what is kept of its context (a Diagnosis, a HealthReport, ...), never the snapshot:
 memory is bounded by `parallel` snapshots in flight, not by the number of contexts.
@@ -26,13 +27,38 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from kubectl_prism.errors import ClusterAccessError, PrismError
-from kubectl_prism.gather.deadline import Deadline
 
 T = TypeVar("T")
 
 # After a context's deadline, how long the runner still waits for its worker to report the timeout
 # itself (with its own, more precise, message) before it calls the context timed out.
 GRACE_SECONDS = 0.5
+
+
+class Deadline:
+    """One context's time: a point in monotonic time, `seconds` after the context was picked up."""
+
+    def __init__(self, seconds: float, flag: str = "--context-timeout") -> None:
+        self.seconds = seconds
+        self.flag = flag  # named in the error, so people know what to raise
+        self.at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+    def error(self, context: str) -> ClusterAccessError:
+        return ClusterAccessError(
+            f'gave up on context "{context}" after {seconds_text(self.seconds)} ({self.flag})',
+            hint=f"raise {self.flag} for slow clusters")
+
+
+def seconds_text(seconds: float) -> str:
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{int(seconds // 60)}m"
+    return f"{seconds:g}s"
 
 
 @dataclass

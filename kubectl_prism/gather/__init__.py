@@ -10,15 +10,11 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 from kubectl_prism.errors import UsageError
 from kubectl_prism.kinds import Target
 from kubectl_prism.options import GlobalOptions
 from kubectl_prism.snapshot import Snapshot
-
-if TYPE_CHECKING:
-    from kubectl_prism.gather.deadline import Deadline
 
 __all__ = ["check_something_was_readable", "gather_scope", "paused_gc", "resolve_namespace"]
 
@@ -73,13 +69,13 @@ def resolve_namespace(g: GlobalOptions) -> str | None:
     return resolve_connection(g.kubeconfig, g.context).namespace
 
 
-def gather_scope(g: GlobalOptions, target: Target | None, *, deadline: Deadline | None = None,
+def gather_scope(g: GlobalOptions, target: Target | None, *, deadline: float | None = None,
                  keep_process: bool = False) -> Snapshot:
     """The snapshot for a command's scope, from `--snapshot` or from the live cluster.
 
-    `deadline`: give up on the cluster at that time (fleet runs, the exporter). `keep_process`: the
-    caller goes on after this snapshot (fleet runs, the exporter), so it is not frozen out of the
-    garbage collector for the rest of the process.
+    `deadline`: a `time.monotonic()` at which reading the cluster ends (fleet runs, the exporter).
+    `keep_process`: the caller goes on after this snapshot (fleet runs, the exporter), so it is not
+    frozen out of the garbage collector for the rest of the process.
     """
     if g.namespace:
         from kubectl_prism.names import check_namespace
@@ -95,7 +91,7 @@ def gather_scope(g: GlobalOptions, target: Target | None, *, deadline: Deadline 
     return snapshot
 
 
-def _from_cluster(g: GlobalOptions, target: Target | None, deadline: Deadline | None = None) -> Snapshot:
+def _from_cluster(g: GlobalOptions, target: Target | None, deadline: float | None = None) -> Snapshot:
     from kubectl_prism.gather.kubeconfig import resolve_connection
     from kubectl_prism.gather.live import gather_live
     from kubectl_prism.gather.scope import GatherScope
@@ -107,7 +103,7 @@ def _from_cluster(g: GlobalOptions, target: Target | None, deadline: Deadline | 
     # A fleet run's per-context deadline bounds the whole gather (requests still running then are cut
     # and become gaps), on top of --request-timeout for each request.
     snapshot = gather_live(conn, GatherScope(namespace, target), request_timeout=g.request_timeout,
-                           deadline=deadline.at if deadline is not None else None)
+                           deadline=deadline)
     snapshot.source, snapshot.context, snapshot.target = "live", conn.context, target
     if target is not None and target.kind == "Namespace":
         snapshot.namespace = target.name
