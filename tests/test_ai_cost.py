@@ -96,6 +96,9 @@ def test_a_multi_step_ask_reads_its_prefix_from_the_cache(
     total_read = sum(reads)
     total_written = sum(o["tokens"]["cacheWrite"] for o in outcomes)
     assert f"{total_read:,} read from cache" in out and f"{total_written:,} written to it" in out
+    code, table, _ = run_main(capsys, "audit")
+    last = outcomes[-1]["tokens"]
+    assert code == 0 and f"in {last['input']} ({last['cacheRead']} cached) out {last['output']}" in table
 
 
 def test_a_single_explain_does_not_pay_to_write_its_context(server: FakeAIServer) -> None:

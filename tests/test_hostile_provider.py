@@ -257,27 +257,35 @@ def test_ask_never_turns_a_broken_answer_into_an_empty_success(
     one_line(err)
 
 
+REPORT_FAILURES = {
+    "http-500": (error(500, "upstream exploded"), "server error (HTTP 500)"),
+    "not-json": (raw(HTML, "text/html"), "text/html body that is not JSON"),
+}
+
+
+@pytest.mark.parametrize("failure_", sorted(REPORT_FAILURES))
 @pytest.mark.parametrize("fmt", ["md", "html", "json"])
 def test_report_ai_failure_still_writes_the_rule_based_report(
     capsys: pytest.CaptureFixture[str], server: FakeAIServer, dump: Path, monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path, fmt: str,
+    tmp_path: Path, fmt: str, failure_: str,
 ) -> None:
+    reply, reason = REPORT_FAILURES[failure_]
     enable_ai(server, monkeypatch)
-    server.enqueue(error(500, "upstream exploded"))
+    server.enqueue(reply)
     out = tmp_path / f"health.{fmt}"
     code, stdout, err = run_main(capsys, "report", "-n", "shop", "--snapshot", dump, "--out", out, "--ai")
     assert code == 4
     line = one_line(err)
-    assert "server error (HTTP 500)" in line and "written without the AI summary" in line
+    assert reason in line and "written without the AI summary" in line
     assert f"wrote {out}" in stdout
     body = out.read_text()
     assert "api-7d9c5b8f6-hp4zt" in body, "the rule findings are in the report"
     if fmt == "json":
         section = json.loads(body)["report"]["aiSummary"]
-        assert section["status"] == "failed" and "HTTP 500" in section["error"]
+        assert section["status"] == "failed" and reason in section["error"]
         assert (section["provider"], section["model"]) == ("anthropic", "claude-test")
     else:
-        assert "AI summary failed" in body and "HTTP 500" in body and "anthropic claude-test" in body
+        assert "AI summary failed" in body and "anthropic claude-test" in body and reason in body
 
 
 def test_report_ai_without_ai_enabled_writes_the_report_and_says_how(
