@@ -62,6 +62,28 @@ def test_bad_ai_values_are_usage_errors(
     assert str(settings.config_path()) in lines[0] and "delete the line to use the default" in lines[0]
 
 
+@pytest.mark.parametrize(("table", "expected"), [
+    ('provider = "anthropic"\nbase_url = "not a url"', '[ai] base_url "not a url" is not an http(s) URL'),
+    ('provider = "anthropic"\nbase_url = "http://[::1"', "is not an http(s) URL"),
+    ('provider = "openai-compatible"\nbase_url = "http://h:port/v1"', "is not an http(s) URL"),
+    ('provider = "openai-compatible"\nbase_url = "http://u:pw@h/v1"', "must not carry credentials"),
+    ('provider = "azure-openai"\nazure_deployment = "gpt"', "azure-openai needs azure_endpoint"),
+])
+def test_bad_endpoints_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], table: str, expected: str
+) -> None:
+    write_config(f"[ai]\nenabled = true\n{table}\n")
+    code, _out, err = run_main(capsys, "ai", "status")
+    assert code == 2 and expected in err and "internal error" not in err, err
+
+
+def test_azure_without_api_version_gets_the_default() -> None:
+    write_config('[ai]\nenabled = true\nprovider = "azure-openai"\nazure_endpoint = "https://r.openai.azure.com"'
+                 '\nazure_deployment = "gpt"\n')
+    current = load_settings()
+    assert current is not None and current.api_version == "2024-10-21" and current.model == "gpt"
+
+
 def test_good_values_are_read_with_their_types() -> None:
     write_config(f"{AI_TABLE}timeout = 30\nmax_steps = 12.0\ntemperature = 0\nprompt_cache = false\n")
     current = load_settings()

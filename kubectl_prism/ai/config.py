@@ -181,6 +181,17 @@ def from_table(table: dict[str, Any]) -> AISettings:
     top = _MAX_TEMPERATURE.get(provider)
     if top is not None and kwargs.get("temperature", 0) > top:
         raise _bad("temperature", table["temperature"], f"a number from 0 to {top:g} for {provider}")
+    for name in ("base_url", "azure_endpoint"):
+        if kwargs.get(name):
+            _check_url(kwargs[name], f"[ai] {name}")
+    if provider == "azure-openai":
+        if not kwargs.get("azure_endpoint") or not kwargs.get("azure_deployment"):
+            from kubectl_prism import settings
+
+            raise UsageError(f"[ai] in {settings.config_path()}: azure-openai needs azure_endpoint and "
+                             "azure_deployment", hint="run `kubectl prism ai enable --provider azure-openai "
+                             "--azure-endpoint URL --azure-deployment NAME`")
+        kwargs.setdefault("api_version", DEFAULT_AZURE_API_VERSION)
     return AISettings(**kwargs)
 
 
@@ -270,7 +281,11 @@ def validate_choice(
 
 
 def _check_url(url: str, flag: str) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise UsageError(f'{flag} "{url}" is not an http(s) URL') from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f'{flag} "{url}" is not an http(s) URL')
     if parts.username or parts.password:

@@ -88,7 +88,12 @@ class SDKClientHolder:
     def _send(self, kwargs: dict[str, Any], *, stream: bool, on_text: OnText | None) -> Completion:
         """One request, with all its SDK retries, within `timeout` seconds in total (counted once the
         SDK is imported and its client built: that is our time, not the provider's)."""
-        client = self._sdk_client()
+        try:
+            client = self._sdk_client()
+        except Exception as err:  # e.g. the SDK refusing incomplete Azure settings
+            if is_sdk_error(err):
+                raise self._failure(err) from err
+            raise
         deadline = Deadline(self._settings.timeout)
         try:
             try:
