@@ -105,7 +105,7 @@ def _caused_by(f: Finding) -> str:
     return f"{cause.get('rule', '?')} on {obj.get('kind', '?')} {where}{obj.get('name', '?')}"
 
 
-def _finding_line(i: int, f: Finding) -> str:
+def finding_line(i: int, f: Finding) -> str:
     """One line: for downstream symptoms, and for findings past the share of the budget."""
     line = f"{i}. [{f.severity.value}] {f.id}: {f.title} ({_ref_line(f.object)})"
     return line + (f"; caused by {_caused_by(f)}" if f.caused_by else "")
@@ -113,7 +113,7 @@ def _finding_line(i: int, f: Finding) -> str:
 
 def _finding_text(i: int, f: Finding) -> str:
     if f.caused_by:
-        return _finding_line(i, f)
+        return finding_line(i, f)
     lines = [f"{i}. [{f.severity.value}] {f.id}: {f.title}", f"   object: {_ref_line(f.object)}"]
     if f.owner:
         lines.append(f"   owner: {_ref_line(f.owner)}")
@@ -300,7 +300,7 @@ def build_context(snapshot: Snapshot, findings: Sequence[Finding], *, anonymize:
     for i, f in enumerate(findings, 1):
         piece = b.text(_finding_text(i, f) + "\n")
         if used + len(piece) > budget_chars * FINDINGS_SHARE:
-            piece = b.text(_finding_line(i, f) + "\n")
+            piece = b.text(finding_line(i, f) + "\n")
             compact += 0 if f.caused_by else 1
         if used + len(piece) > budget_chars and i > 1:
             cut.append(f"findings {i}-{len(findings)} of {len(findings)} (over the token budget)")

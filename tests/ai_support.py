@@ -125,3 +125,13 @@ def assert_nothing_planted_in(data: bytes) -> None:
         assert secret.encode() not in data, f"planted {label} reached the provider"
     # Secret values are also checked in their base64 form (how a Secret carries them).
     assert base64.b64encode(PLANTED["secret_data"].encode()) not in data
+
+
+def unfence(text: str) -> str:
+    """The text between prism's cluster-data fences (redact.fence), without the fence lines."""
+    import re
+
+    match = re.fullmatch(r"<<<cluster-data ([0-9a-f]{16})[^\n]*>>>\n(.*)\n<<<end-cluster-data \1>>>\n?",
+                         text, re.DOTALL)
+    assert match, f"not one fenced block: {text[:200]!r}"
+    return match.group(2)

@@ -9,13 +9,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from kubectl_prism import audit
 from kubectl_prism.ai.providers.base import ToolCall
 from kubectl_prism.ai.tools import AskTools
 from kubectl_prism.cli import main
 from kubectl_prism.options import GlobalOptions
-from tests.ai_support import CRASHING_POD, assert_nothing_planted_in, enable_ai, isolate, shop_dump
+from tests.ai_support import (
+    CRASHING_POD,
+    assert_nothing_planted_in,
+    enable_ai,
+    isolate,
+    shop_dump,
+    unfence,
+)
 from tests.fakes.ai_server import FakeAIServer, RecordedRequest, Reply, text, tool
 
 
@@ -43,9 +51,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 def tool_results(req: RecordedRequest) -> list[str]:
-    """The tool_result contents of an Anthropic request, in order."""
+    """The tool_result contents of an Anthropic request, in order, without their fences."""
     return [
-        block["content"]
+        unfence(block["content"])
         for m in req.json["messages"]
         if m["role"] == "user"
         for block in m["content"]
@@ -111,18 +119,19 @@ def test_tool_loop_streams_the_answer_and_lists_the_tools(
     assert len(server.requests) == 3
     first = server.requests[0].json
     assert [t["name"] for t in first["tools"]] == [
+        "diagnose",
+        "explain",
         "list_resources",
         "get_resource",
         "get_events",
         "get_logs",
-        "diagnose",
-        "explain",
+        "recent_changes",
         "resource_usage",
     ]
     assert "why does the api crash?" in json.dumps(first["messages"])
     findings = json.loads(tool_results(server.requests[1])[0])
     assert findings["status"] == "success"
-    assert any(f["id"] == "pod-crash-loop" for f in findings["result"]["findings"])
+    assert any("pod-crash-loop" in line for line in findings["result"]["findings"])
     logs = tool_results(server.requests[2])[1]
     assert "no such host" in logs and len(logs.splitlines()) == 4  # header + 3 lines
     records = [json.loads(line) for line in audit.audit_path().read_text().splitlines()]
@@ -144,7 +153,7 @@ def test_json_output(
     ]
     assert doc["provider"] == "openai-compatible" and doc["disclaimer"].startswith("AI-generated")
     assert not server.requests[0].stream
-    listed = json.loads(server.requests[1].json["messages"][-1]["content"])
+    listed = json.loads(unfence(server.requests[1].json["messages"][-1]["content"]))
     assert {row["name"] for row in listed["result"]["items"]} == {CRASHING_POD, "api-7d9c5b8f6-x2kqp"}
 
 
@@ -249,7 +258,7 @@ def test_every_tool_over_planted_secrets_leaks_nothing(
     assert code == 0, err
     assert out.count("-> success") == len(calls), out
     results = tool_results(server.requests[1])
-    secret = json.loads(results[0])
+    secret = yaml.safe_load(results[0])
     assert secret["kind"] == "Secret" and secret["metadata"]["name"] == "api-db"
     assert "data" not in secret and "stringData" not in secret
     assert "[REDACTED:" in results[1] and "[REDACTED:" in results[3]
@@ -261,20 +270,17 @@ def tools_for(dump: Path, **kw: Any) -> AskTools:
     return AskTools(GlobalOptions(snapshot=dump, namespace="shop"), **kw)
 
 
-def test_oversized_result_tells_the_model_to_narrow(dump: Path) -> None:
-    tools = tools_for(dump, max_chars=300)
-    out = tools.execute(ToolCall("c1", "get_resource", {"kind": "pod", "name": CRASHING_POD}))
-    assert out.status == "too_large"
-    assert "narrower query" in out.content.text and len(out.content) < 400
-
-
-def test_bad_arguments_come_back_as_errors(dump: Path) -> None:
+def test_bad_arguments_come_back_as_errors_naming_the_argument(dump: Path) -> None:
     tools = tools_for(dump)
-    assert tools.execute(ToolCall("c", "nope", {})).status == "error"
-    assert tools.execute(ToolCall("c", "list_resources", {"kind": "frobs"})).status == "error"
-    assert tools.execute(ToolCall("c", "get_logs", {"pod": CRASHING_POD, "container": "x"})).status == "error"
+    unknown = tools.execute(ToolCall("c", "nope", {}))
+    assert unknown.status == "error" and "the tools are: diagnose, explain" in unknown.content.text
+    kind = tools.execute(ToolCall("c", "list_resources", {"kind": "frobs"}))
+    assert kind.status == "error" and "argument kind: 'frobs' is not accepted" in kind.content.text
+    container = tools.execute(ToolCall("c", "get_logs", {"pod": CRASHING_POD, "container": "x"}))
+    assert container.status == "error" and "its containers are api" in container.content.text
     missing = tools.execute(ToolCall("c", "get_resource", {"kind": "pod", "name": "ghost"}))
-    assert missing.status == "error" and '"ghost" not found' in missing.content.text
+    assert missing.status == "no_data"
+    assert "pods/ghost not found in namespace shop; call list_resources(kind=pods)" in missing.content.text
 
 
 def test_all_namespaces_scope_allows_any_namespace(dump: Path) -> None:
@@ -307,10 +313,12 @@ def test_ask_over_a_live_cluster(
     results = tool_results(server.requests[2])
     assert "no such host" in results[0]
     assert "BackOff" in results[1]
-    scope_text, question = server.requests[0].json["messages"][0]["content"][0]["text"].split("\n\n")
-    scope = json.loads(scope_text)["scope"]
+    briefing, _, question = server.requests[0].json["messages"][0]["content"][0]["text"].rpartition("\n\n")
     assert question == "why?"
-    assert scope["namespace"] == "shop" and scope["source"] == "live" and "2 Pod" in scope["objects"]
+    lines = unfence(briefing).splitlines()
+    assert lines[0].startswith("scope: context=") and lines[0].endswith("namespace=shop source=live")
+    assert "2 Pod" in lines[1]
+    assert any("pod-crash-loop" in line for line in lines[2:])
 
 
 def test_custom_base_url_never_receives_the_openai_key(
@@ -334,3 +342,26 @@ def test_custom_base_url_never_receives_the_openai_key(
     assert code == 0 and "local answer" in out
     assert server.requests[0].api_key == "not-needed"
     assert b"openai-key" not in server.all_bytes()
+
+
+def test_the_first_turn_carries_the_compact_findings(
+    capsys: pytest.CaptureFixture[str], server: FakeAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    enable_ai(server, monkeypatch)
+    server.enqueue(text("Service db selects no pods."))
+    example = Path(__file__).parent.parent / "examples" / "shop-outage"
+    code, _, err = run(capsys, "ask", "why is the shop down?", "--snapshot", str(example), "-n", "shop")
+    assert code == 0, err
+    assert len(server.requests) == 1  # answered from the briefing alone
+    fenced, _, question = server.requests[0].json["messages"][0]["content"][0]["text"].rpartition("\n\n")
+    briefing = unfence(fenced)
+    assert question == "why is the shop down?"
+    assert len(briefing) <= 3_000
+    lines = briefing.splitlines()
+    assert lines[0] == "scope: context=- namespace=shop source=snapshot"
+    findings = [line for line in lines if line[:1].isdigit()]
+    assert len(findings) == 11
+    assert any(line.startswith("5. [critical] service-no-matching-pods: Service db selects no pods")
+               for line in findings)
+    assert any("caused by pod-crash-loop on Pod shop/api-" in line for line in findings)
+    assert "call explain(target=KIND/NAME)" in briefing

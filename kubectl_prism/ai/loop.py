@@ -34,7 +34,7 @@ AI_RESPONSE = "ai.response"  # the audit record of a request's outcome (its toke
 
 @dataclass(frozen=True)
 class ToolOutput:
-    status: str  # "success" | "no_data" | "error" | "too_large"
+    status: str  # "success" | "no_data" | "not_gathered" | "forbidden" | "error"
     content: Redacted
 
 

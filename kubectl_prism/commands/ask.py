@@ -16,7 +16,6 @@ from kubectl_prism.options import GlobalOptions, OutputFormat, with_global_optio
 
 if TYPE_CHECKING:
     from kubectl_prism.ai.loop import LoopResult
-    from kubectl_prism.snapshot import Snapshot
 
 
 @with_global_options
@@ -59,19 +58,18 @@ def ask(
     from kubectl_prism.ai.loop import run_loop
     from kubectl_prism.ai.prompts import ASK_FINAL, ASK_SYSTEM, DISCLAIMER
     from kubectl_prism.ai.providers.base import Message
+    from kubectl_prism.ai.tool_handlers import briefing
     from kubectl_prism.ai.tools import AskTools
-    from kubectl_prism.redact import Anonymizer, redact_json, redact_text
+    from kubectl_prism.redact import Anonymizer, redact_text
 
     anonymizer = Anonymizer() if anonymize else None
     tools = AskTools(g, anonymizer=anonymizer)
-    scope = tools.scope()
+    tools.scope()
     provider = make_provider(settings)
+    # The first turn already holds the scope and its findings: the model starts informed.
     messages = [
         Message.system(ASK_SYSTEM),
-        Message.user(
-            redact_json(_scope_doc(scope), anonymizer=anonymizer),
-            redact_text(question, anonymizer=anonymizer),
-        ),
+        Message.user(briefing(tools), redact_text(question, anonymizer=anonymizer)),
     ]
     restore = anonymizer.restore if anonymizer is not None else None
     streaming = g.output is OutputFormat.text
@@ -108,19 +106,6 @@ def ask(
         from kubectl_prism.render.structured import structured_output
 
         write(structured_output(cleared, g.output.value), g)
-
-
-def _scope_doc(scope: Snapshot) -> dict[str, Any]:
-    return {
-        "scope": {
-            "context": scope.context,
-            "namespace": scope.namespace or "all namespaces",
-            "source": scope.source,
-            # "3 Secret" as text: a count under a key named Secret would look like a secret value.
-            "objects": [f"{count} {kind}" for kind, count in scope.counts().items()],
-            "could_not_read": [gap.line() for gap in scope.gaps],
-        }
-    }
 
 
 def _answer_doc(

@@ -30,6 +30,7 @@ REFERENCED_KINDS = ("ConfigMap", "Secret", "PersistentVolumeClaim")
 # Cluster-scoped kinds a namespace or target scope reads only when something in it needs them.
 WEBHOOK_KINDS = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")
 STORAGE_KINDS = ("PersistentVolume", "StorageClass")
+_WRITE_FIELDS = ("manager", "operation", "subresource", "time")
 NODE_TROUBLE_REASONS = {"Evicted", "NodeLost", "NodeShutdown", "NodeAffinity", "OutOfcpu", "OutOfmemory",
                         "UnexpectedAdmissionError", "Terminated"}
 
@@ -38,10 +39,16 @@ NODE_TROUBLE_REASONS = {"Evicted", "NodeLost", "NodeShutdown", "NodeAffinity", "
 
 
 def slim(obj: KubeObject) -> KubeObject:
-    """Drop what no analyzer needs and nothing may leak: managedFields, last-applied, Secret values."""
+    """Drop what no analyzer needs and nothing may leak: last-applied, Secret values, and the field sets
+    of managedFields. Who wrote the object when (manager, operation, time) stays: it dates a re-apply,
+    the most common root cause there is."""
     m = obj.get("metadata")
     if isinstance(m, dict):
-        m.pop("managedFields", None)
+        managed = m.pop("managedFields", None)
+        if isinstance(managed, list) and obj.get("kind") != "Secret":
+            writes = [{k: e[k] for k in _WRITE_FIELDS if e.get(k)} for e in managed if isinstance(e, dict)]
+            if writes := [w for w in writes if w.get("time")]:
+                m["managedFields"] = writes
         annotations = m.get("annotations")
         if annotations and LAST_APPLIED in annotations:
             # On a Secret this annotation holds its data in plain text.

@@ -10,6 +10,8 @@ over a whole result model, unless `--show-secrets`), which only this package can
   managedFields, last-applied-configuration, kubeconfig-like data are dropped) and then free text.
 - `redact_json(value)`: any JSON-able value; string leaves are scanned with awareness of their key
   (`password: ...` is a secret whatever it looks like).
+- `fence(body, nonce)`: cluster text between nonce fence lines, its headings neutralised, so it
+  cannot pose as prompt structure.
 - `Anonymizer`: optional stable placeholders for names, namespaces, IPs and hostnames, and
   `restore()` to map an AI answer back.
 """
@@ -20,6 +22,7 @@ from typing import Any
 
 from kubectl_prism.redact.anonymize import Anonymizer
 from kubectl_prism.redact.detectors import scrub
+from kubectl_prism.redact.fence import fence, new_nonce
 from kubectl_prism.redact.result import Redacted, add_counts, concat, make
 from kubectl_prism.redact.walk import dumps, scrub_value
 
@@ -27,6 +30,8 @@ __all__ = [
     "Anonymizer",
     "Redacted",
     "concat",
+    "fence",
+    "new_nonce",
     "redact_json",
     "redact_object",
     "redact_objects",

@@ -76,6 +76,10 @@ class Anonymizer:
         self._reverse[alias] = value
         return alias
 
+    def register_context(self, context: str) -> None:
+        """A kubeconfig context name (often an ARN or `user@cluster`), and the parts that identify."""
+        self.register(context, "cluster")
+
     def learn(self, obj: dict[str, Any]) -> None:
         """Register the names an object carries: its own, its namespace, node, owners, IPs."""
         meta = obj.get("metadata") or {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import InitVar, dataclass
 from types import MappingProxyType
 
@@ -41,13 +41,17 @@ class Redacted:
             return NotImplemented
         return concat((self, other))
 
-    def tail(self, lines: int, max_line: int | None = None) -> Redacted:
-        """The last `lines` lines, each cut to `max_line` characters; counts are those still in it.
+    def tail(self, lines: int, max_line: int | None = None,
+             clip: Callable[[str], str] | None = None) -> Redacted:
+        """The last `lines` lines, each cut to `max_line` characters (or passed through `clip`);
+        counts are those still in it.
 
         Cutting after redaction, never before: a secret cut in half no longer matches its pattern.
         """
         kept = self.text.rstrip("\n").split("\n")[-lines:] if lines > 0 else []
-        if max_line is not None:
+        if clip is not None:
+            kept = [clip(ln) for ln in kept]
+        elif max_line is not None:
             kept = [ln if len(ln) <= max_line else ln[:max_line] + " …" for ln in kept]
         text = "\n".join(kept)
         return make(text, count_placeholders(text))
