@@ -18,7 +18,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from kubectl_prism.gather import rules
-from kubectl_prism.kinds import BY_KIND, KindInfo
+from kubectl_prism.kinds import KindInfo
 from kubectl_prism.snapshot import Gap, KubeObject, LogKey, Snapshot, name_of, namespace_of
 
 if TYPE_CHECKING:
@@ -79,13 +79,12 @@ class OnDemand:
             if info.kind not in saved.objects:
                 return None
             return [rules.slim(o) for o in saved.of_kind(info.kind, ns)]
-        from kubectl_prism.gather.http import METADATA_LIST, ApiError, Forbidden, NotFound
+        from kubectl_prism import apipath
+        from kubectl_prism.gather.http import ApiError, Forbidden, NotFound
 
-        query = {"labelSelector": label_selector} if label_selector else {}
-        accept = METADATA_LIST if info.kind == "Secret" else "application/json"
+        path = apipath.collection(info, ns, label_selector=label_selector)
         try:
-            return self._kube().list(info.list_path(ns), query, accept=accept,
-                                     transform=lambda item: _fix(info, item))
+            return self._kube().list(path, transform=lambda item: _fix(info, item))
         except Forbidden:
             raise OnDemandForbidden(Gap(info.resource, ns, "forbidden")) from None
         except NotFound:
@@ -98,11 +97,12 @@ class OnDemand:
         if not self.live:
             obj = self._saved().get(info.kind, ns, name)
             return rules.slim(obj) if obj is not None else None
-        from kubectl_prism.gather.http import METADATA, ApiError, Forbidden, NotFound
+        from kubectl_prism import apipath
+        from kubectl_prism.gather.http import ApiError, Forbidden, NotFound
 
-        accept = METADATA if info.kind == "Secret" else "application/json"
+        path = apipath.item(info, name, ns)  # a name that cannot exist is an error, never a request
         try:
-            return _fix(info, self._kube().get_json(info.object_path(name, ns), accept=accept))
+            return _fix(info, self._kube().get_json(path))
         except NotFound:
             return None
         except Forbidden:
@@ -115,16 +115,14 @@ class OnDemand:
         if not self.live:
             text = self._saved().logs.get(key)
             return rules.tail_log(text) if text and text.strip() else None
+        from kubectl_prism import apipath
         from kubectl_prism.gather.http import ApiError, Forbidden
 
-        query: dict[str, Any] = {"container": key.container,
-                                 "tailLines": min(tail_lines, rules.LOG_TAIL_LINES),
-                                 "limitBytes": rules.LOG_LIMIT_BYTES}
-        if key.previous:
-            query["previous"] = "true"
-        path = f"{BY_KIND['Pod'].object_path(key.pod, key.namespace)}/log"
+        path = apipath.pod_log(key.namespace, key.pod, key.container, previous=key.previous,
+                               tail_lines=min(tail_lines, rules.LOG_TAIL_LINES),
+                               limit_bytes=rules.LOG_LIMIT_BYTES)
         try:
-            text = self._kube().get_text(path, query)
+            text = self._kube().get_text(path)
         except Forbidden:
             raise OnDemandForbidden(Gap("pods/log", key.namespace, "forbidden")) from None
         except ApiError:
