@@ -61,7 +61,7 @@ class OnDemand:
                 from kubectl_prism.gather.kubeconfig import resolve_connection
 
                 conn = resolve_connection(self.g.kubeconfig, self.g.context)
-                self._client = KubeClient(conn, pool_size=2, read_timeout=30)
+                self._client = KubeClient(conn, pool_size=2, request_timeout=self.g.request_timeout)
             return self._client
 
     def close(self) -> None:
