@@ -8,7 +8,7 @@ from typing import Any
 from kubectl_prism.analyzers import Rule, analyzer
 from kubectl_prism.analyzers._index import close_name, compact_json, dig, event_index, event_text, gathered
 from kubectl_prism.analyzers._util import condition, ref
-from kubectl_prism.analyzers.pod_evidence import EventIndex
+from kubectl_prism.analyzers.pod_evidence import EventIndex, clip, event_message
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
 
@@ -71,7 +71,7 @@ def _target_missing(snapshot: Snapshot, hpa: KubeObject) -> Finding | None:
         return None  # a kind we did not gather (or a custom resource): absence proves nothing
     evidence = [f"scaleTargetRef {kind}/{target_name} not found in {ns}"]
     if able.get("status") == "False":
-        evidence.append(f"AbleToScale=False reason={able.get('reason')}: {able.get('message')}")
+        evidence.append(f"AbleToScale=False reason={able.get('reason')}: {clip(able.get('message') or '')}")
     existing = sorted(name_of(o) for o in snapshot.of_kind(kind, ns))
     close = close_name(target_name, existing)
     fix = [Remediation(f"List the {kind}s in {ns}", f"kubectl -n {ns} get {kind.lower()}")]
@@ -105,7 +105,8 @@ def _metrics(hpa: KubeObject, target: KubeObject, events: EventIndex) -> Finding
         return None
     evidence = []
     if failing:
-        evidence.append(f"ScalingActive=False reason={active.get('reason')}: {active.get('message')}")
+        why = clip(active.get("message") or "")
+        evidence.append(f"ScalingActive=False reason={active.get('reason')}: {why}")
     evs = [e for e in events.about("HorizontalPodAutoscaler", ns, name)
            if e.get("reason") in _METRIC_FAILURES]
     evidence += [event_text(e) for e in evs[-1:]]
@@ -118,7 +119,7 @@ def _metrics(hpa: KubeObject, target: KubeObject, events: EventIndex) -> Finding
             f"Give container {container} a {resource} request (e.g. {_EXAMPLE_REQUEST[resource]}; use its "
             "real usage)", f"kubectl -n {ns} set resources {kind.lower()} {target_name} -c {container} "
             f"--requests={resource}={_EXAMPLE_REQUEST[resource]}"))
-    text = " ".join([active.get("message") or ""] + [e.get("message") or "" for e in evs])
+    text = " ".join([clip(active.get("message") or "")] + [event_message(e) for e in evs])
     if not missing and _NO_METRICS_API.search(text):
         reason = "the resource metrics API (metrics-server) is not available"
         fix.append(Remediation("Install or repair metrics-server: it must run and the APIService "
@@ -162,7 +163,7 @@ def _at_max(hpa: KubeObject) -> Finding | None:
     if not isinstance(max_replicas, int):
         return None
     evidence = [f"currentReplicas {current}, desiredReplicas {desired}, maxReplicas {max_replicas}",
-                f"ScalingLimited=True reason=TooManyReplicas: {limited.get('message')}"]
+                f"ScalingLimited=True reason=TooManyReplicas: {clip(limited.get('message') or '')}"]
     evidence += _metric_lines(hpa)
     raised = max_replicas * 2
     return Finding(

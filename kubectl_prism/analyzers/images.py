@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kubectl_prism.analyzers.pod_evidence import EventIndex, event_message, trim
+from kubectl_prism.analyzers.pod_evidence import EventIndex, clip, event_message, trim
 from kubectl_prism.analyzers.pod_status import PodProblem
 from kubectl_prism.snapshot import KubeObject, name_of
 
@@ -45,7 +45,7 @@ _IMAGE_CLASSES = (
 
 
 def classify_image_error(*messages: str) -> str:
-    text = " ".join(m for m in messages if m)
+    text = " ".join(clip(m) for m in messages if m)
     for label, pattern in _IMAGE_CLASSES:
         if re.search(pattern, text, re.IGNORECASE):
             return label

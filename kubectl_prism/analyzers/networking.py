@@ -24,6 +24,7 @@ from kubectl_prism.analyzers._index import (
 )
 from kubectl_prism.analyzers._util import pod_is_ready, ref, selector_matches
 from kubectl_prism.analyzers.causes import Link, finding_on, pod_finding
+from kubectl_prism.analyzers.pod_evidence import clip
 from kubectl_prism.analyzers.pod_status import PodProblem, pod_problem
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
@@ -244,7 +245,7 @@ def _no_ready(
     if not problems:
         for pod in candidates[:3]:
             cond = next((c for c in dig(pod, "status", "conditions") or [] if c.get("type") == "Ready"), {})
-            why = ": ".join(x for x in (cond.get("reason"), cond.get("message")) if x)
+            why = clip(": ".join(x for x in (cond.get("reason"), cond.get("message")) if x))
             evidence.append(f"pod {name_of(pod)}: phase {dig(pod, 'status', 'phase')}, not Ready"
                             + (f" ({why})" if why else ""))
     rep = candidates[0]

@@ -20,7 +20,7 @@ from kubectl_prism.analyzers._index import (
     workload_ref,
 )
 from kubectl_prism.analyzers._util import condition, ref
-from kubectl_prism.analyzers.pod_evidence import cordon_only, scheduler_reasons
+from kubectl_prism.analyzers.pod_evidence import clip, cordon_only, scheduler_reasons
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of
 
@@ -106,7 +106,7 @@ def _cond_text(cond: dict[str, Any]) -> str:
     text = f"{cond.get('type')}={cond.get('status')}"
     if cond.get("reason"):
         text += f" reason={cond['reason']}"
-    return text + (f": {cond['message']}" if cond.get("message") else "")
+    return text + (f": {clip(cond['message'])}" if cond.get("message") else "")
 
 
 def _taints(node: KubeObject) -> list[str]:
@@ -140,7 +140,7 @@ def _not_ready(snapshot: Snapshot, node: KubeObject, live: list[KubeObject], clo
     else:
         title = f"Node {name} is NotReady ({cond.get('reason') or 'KubeletNotReady'})"
     fix = [Remediation("See the node's conditions and events", f"kubectl describe node {name}")]
-    if _CNI.search(cond.get("message") or ""):
+    if _CNI.search(clip(cond.get("message") or "")):
         fix.append(Remediation("The network plugin is not ready on this node: check the CNI pods there",
                                _system_pods(name)))
     else:
@@ -253,7 +253,7 @@ def _cordoned(
         severity = Severity.CRITICAL if stranded else Severity.WARNING
         cond = condition(waiting[0], "PodScheduled") or {}
         evidence.append(f"{len(waiting)} pending pod(s) cannot be scheduled, e.g. {name_of(waiting[0])}: "
-                        f"{cond.get('message')}")
+                        f"{clip(cond.get('message') or '')}")
     title = f"{len(names)} nodes are cordoned ({_names_text(names)})" if others else (
         f"Node {name} is cordoned")
     if waiting:
@@ -276,7 +276,7 @@ def _names_text(names: list[str]) -> str:
 
 def _blocked_by_cordon(pod: KubeObject) -> bool:
     cond = condition(pod, "PodScheduled") or {}
-    return cond.get("status") == "False" and bool(_UNSCHEDULABLE.search(cond.get("message") or ""))
+    return cond.get("status") == "False" and bool(_UNSCHEDULABLE.search(clip(cond.get("message") or "")))
 
 
 def _only_cordoned(pod: KubeObject) -> bool:

@@ -16,6 +16,22 @@ from typing import Any
 from kubectl_prism.snapshot import KubeObject, Snapshot, namespace_of
 from kubectl_prism.timeutil import parse_time
 
+# --- bounded text ------------------------------------------------------------------------------------
+
+# Cluster text (log lines, event and status messages) is clipped to this many characters before any
+# pattern reads it: the decisive words of a kubelet or runtime message fit easily (the API server caps
+# event messages near 1 KB, termination messages at 4 KB), and a hostile 1 MB log line stays cheap.
+MAX_TEXT = 4096
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """`text` cut to `limit` characters keeping both ends (errors often say the decisive part last)."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]} … {text[-half:]}"
+
+
 # --- per-snapshot memo ------------------------------------------------------------------------------
 
 # Derived data per snapshot, held weakly: several analyzers need the same (the snapshot's "now", its
@@ -171,7 +187,7 @@ def event_count(ev: KubeObject) -> int:
 
 
 def event_message(ev: KubeObject) -> str:
-    return (ev.get("message") or ev.get("note") or "").strip()
+    return clip(ev.get("message") or ev.get("note") or "").strip()
 
 
 def event_line(ev: KubeObject, limit: int = 200) -> str:
@@ -254,7 +270,7 @@ def decisive_log_line(*texts: str | None, tail: int = 200) -> str | None:
             continue
         for raw in text.splitlines()[-tail:]:
             order += 1
-            line = _ANSI.sub("", raw).strip()
+            line = _ANSI.sub("", clip(raw)).strip()
             if not line or _NOISE.search(line):
                 continue
             weight = max((w for pattern, w in _LOG_PATTERNS if pattern.search(line)), default=0)
@@ -267,7 +283,7 @@ def decisive_log_line(*texts: str | None, tail: int = 200) -> str | None:
 
 def last_log_line(text: str | None) -> str | None:
     for raw in reversed((text or "").splitlines()):
-        line = _ANSI.sub("", raw).strip()
+        line = _ANSI.sub("", clip(raw)).strip()
         if line:
             return trim(line, 180)
     return None
@@ -286,7 +302,7 @@ _COUNTED = re.compile(r"(\d+) (.+)")
 def scheduler_reasons(message: str) -> list[tuple[int, str]]:
     """`0/3 nodes are available: 1 node(s) had untolerated taint {..}, 2 Insufficient memory. preemption: ..`
     -> [(2, "Insufficient memory"), (1, "node(s) had untolerated taint {..}")], most nodes first."""
-    body = message.split("preemption:", 1)[0]
+    body = clip(message).split("preemption:", 1)[0]
     if ":" in body:
         body = body.split(":", 1)[1]
     reasons: list[tuple[int, str]] = []
@@ -313,6 +329,7 @@ _MISSING_KEY = re.compile(r"couldn't find key (\S+) in (ConfigMap|Secret) ([^/\s
 
 def parse_config_error(message: str) -> dict[str, str] | None:
     """What a CreateContainerConfigError is missing: {kind, name, key?} or {problem} for other causes."""
+    message = clip(message)
     if m := _MISSING_KEY.search(message):
         kind = "ConfigMap" if m.group(2).lower() == "configmap" else "Secret"
         return {"kind": kind, "name": m.group(4), "key": m.group(1)}
@@ -327,13 +344,17 @@ def parse_config_error(message: str) -> dict[str, str] | None:
 # --- start errors ------------------------------------------------------------------------------------
 
 _START_ERROR = re.compile(
-    r'(exec: "[^"]*": [^:]+(?: in \$PATH)?|exec format error|[^:]*: permission denied|'
-    r"[^:]*: no such file or directory|executable file not found in \$PATH)"
+    r'(exec: "[^"]*": [^:]+(?: in \$PATH)?|exec format error|'
+    # A path is the text since the previous colon: anchored there, so each colon starts one short attempt
+    # (an unanchored [^:]* retried from every position was quadratic in the message's length).
+    r"(?:(?<=:)|^)[^:]*: permission denied|(?:(?<=:)|^)[^:]*: no such file or directory|"
+    r"executable file not found in \$PATH)"
 )
 
 
 def start_error_cause(message: str) -> str:
     """The short, telling part of an OCI runtime error."""
+    message = clip(message)
     if m := _START_ERROR.search(message):
         return trim(m.group(1).strip(), 160)
     return trim(message, 160)

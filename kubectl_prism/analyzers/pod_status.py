@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kubectl_prism.analyzers.pod_evidence import duration_text, exit_code_meaning, parse_time
+from kubectl_prism.analyzers.pod_evidence import clip, duration_text, exit_code_meaning, parse_time
 from kubectl_prism.findings import ObjectRef
 from kubectl_prism.snapshot import KubeObject, meta
 
@@ -96,7 +96,7 @@ def pod_problem(pod: KubeObject, now: datetime | None = None) -> PodProblem | No
             return found
     scheduled = _condition(pod, "PodScheduled")
     if scheduled and scheduled.get("status") == "False" and scheduled.get("reason") == "Unschedulable":
-        return PodProblem(UNSCHEDULABLE, "FailedScheduling", None, scheduled.get("message") or "")
+        return PodProblem(UNSCHEDULABLE, "FailedScheduling", None, clip(scheduled.get("message") or ""))
     return None
 
 
@@ -157,7 +157,7 @@ def _terminating(pod: KubeObject, now: datetime | None) -> PodProblem | None:
 def _failed(pod: KubeObject) -> PodProblem:
     status = pod.get("status") or {}
     reason = status.get("reason") or ""
-    message = status.get("message") or ""
+    message = clip(status.get("message") or "")
     if reason == "Evicted":
         return PodProblem(EVICTED, "Evicted", None, message)
     if reason:  # rejected at admission by the kubelet: OutOfcpu, NodeAffinity, Shutdown, ...
@@ -186,14 +186,14 @@ def _container_problem(
     terminated = state.get("terminated") or {}
     last = (cs.get("lastState") or {}).get("terminated") or {}
     reason = waiting.get("reason") or ""
-    message = waiting.get("message") or ""
+    message = clip(waiting.get("message") or "")
 
     if reason in IMAGE_REASONS:
         return PodProblem(IMAGE_PULL, reason, name, message, init=init)
     if reason == "CreateContainerConfigError":
         return PodProblem(CONFIG_ERROR, reason, name, message, init=init)
     if reason in RUN_REASONS:
-        return PodProblem(RUN_ERROR, reason, name, message or last.get("message") or "", init=init)
+        return PodProblem(RUN_ERROR, reason, name, message or clip(last.get("message") or ""), init=init)
     if reason == "CrashLoopBackOff":
         return _from_termination(name, "CrashLoopBackOff", last, init)
     if terminated:
@@ -241,7 +241,7 @@ def _from_termination(name: str | None, reason: str, term: dict[str, Any], init:
         return PodProblem(OOM_KILLED, "OOMKilled", name, detail, init=init, exit_code=code)
     if term_reason in RUN_REASONS:
         return PodProblem(
-            RUN_ERROR, term_reason, name, term.get("message") or detail, init=init, exit_code=code
+            RUN_ERROR, term_reason, name, clip(term.get("message") or "") or detail, init=init, exit_code=code
         )
     if init:
         return PodProblem(

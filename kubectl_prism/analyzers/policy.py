@@ -21,7 +21,7 @@ from kubectl_prism.analyzers._index import (
 )
 from kubectl_prism.analyzers._util import owner_chain, pod_is_ready, ref
 from kubectl_prism.analyzers.causes import Link, pod_finding
-from kubectl_prism.analyzers.pod_evidence import event_message
+from kubectl_prism.analyzers.pod_evidence import clip, event_message
 from kubectl_prism.analyzers.pod_status import pod_problem
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.quantity import parse_quantity
@@ -143,7 +143,7 @@ def _rejections(snapshot: Snapshot) -> dict[tuple[str | None, str], list[_Reject
         for obj in snapshot.of_kind(kind):
             for cond in dig(obj, "status", "conditions") or []:
                 if cond.get("type") == "ReplicaFailure" and cond.get("status") == "True" \
-                        and (m := _EXCEEDED.search(cond.get("message") or "")):
+                        and (m := _EXCEEDED.search(clip(cond.get("message") or ""))):
                     ns, who = namespace_of(obj), ref(obj)
                     known = rejected.setdefault((ns, m.group(1)), [])
                     if not any(r[0] == who for r in known):

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from kubectl_prism.analyzers.causes import Want, explaining, finding_on
-from kubectl_prism.analyzers.pod_evidence import EventIndex, event_line, event_message, trim
+from kubectl_prism.analyzers.pod_evidence import EventIndex, clip, event_line, event_message, trim
 from kubectl_prism.findings import ObjectRef, Remediation
 from kubectl_prism.snapshot import KubeObject
 
@@ -44,6 +44,7 @@ def create_failure(
     namespace: str, message: str, evidence: list[str] | None = None, source: ObjectRef | None = None
 ) -> CreateFailure:
     """Classify the API server's refusal in `message` (a FailedCreate event or ReplicaFailure condition)."""
+    message = clip(message)
     failure = _classify(namespace, message, evidence)
     failure.message, failure.source = message, source
     if m := (_WEBHOOK_DENIED.search(message) or _WEBHOOK_CALL.search(message)):

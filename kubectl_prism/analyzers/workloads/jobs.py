@@ -16,6 +16,7 @@ from kubectl_prism.analyzers.causes import Link, pod_finding
 from kubectl_prism.analyzers.log_dependencies import log_tail, service_named
 from kubectl_prism.analyzers.pod_evidence import (
     age,
+    clip,
     decisive_log_line,
     duration_text,
     event_line,
@@ -210,7 +211,8 @@ def analyze_job(ctx: WorkloadContext, job: KubeObject) -> list[Finding]:
         )
         title = f"Job {name} failed ({_failure_summary(job, evidence)})"
         severity = Severity.CRITICAL
-        message = f"Job {name} gave up: {failed_cond.get('message') or failed_cond.get('reason')}."
+        why = clip(failed_cond.get("message") or failed_cond.get("reason") or "")
+        message = f"Job {name} gave up: {why}."
     else:
         title = f"Job {name}: {status.get('failed')} pod(s) failed so far (retrying, backoffLimit {backoff})"
         severity = Severity.WARNING
@@ -335,7 +337,7 @@ def _cron_failing(ctx: WorkloadContext, cj: KubeObject, finished: list[KubeObjec
             ObjectRef.of(cj),
             reason=cond.get("reason") or "Failed",
             message=f"The most recent Job of CronJob {name} ({name_of(last)}) failed: "
-            f"{cond.get('message') or cond.get('reason')}.",
+            f"{clip(cond.get('message') or cond.get('reason') or '')}.",
             evidence=evidence,
             remediation=remediation,
             affected=[ObjectRef.of(j) for j in streak],
