@@ -21,6 +21,7 @@ from tests.test_analyzers_pods import (
     event,
     finding_text,
     load_snapshot,
+    log_says,
     make_pod,
     scenario_files,
     snapshot_of,
@@ -361,7 +362,7 @@ def test_job_backoff_limit_with_last_pod_evidence() -> None:
     [finding] = linked(snapshot_of([*objects, NOW_MARKER], logs), "workloads")
     assert finding.id == "job-failed" and finding.severity is Severity.CRITICAL
     assert finding.title == "Job migrate failed (BackoffLimitExceeded, exit code 3)"
-    assert 'log: ERROR: column "discount" of relation "orders" already exists' in finding.evidence
+    assert log_says(finding, 'ERROR: column "discount" of relation "orders" already exists')
     assert [a.name for a in finding.affected] == ["migrate-a", "migrate-b"]
     assert "kubectl -n shop logs migrate-b -c main --tail=100" in [r.command for r in finding.remediation]
 

@@ -10,6 +10,7 @@ import re
 import weakref
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -227,20 +228,28 @@ def exit_code_meaning(code: int) -> str:
 
 # --- log lines ---------------------------------------------------------------------------------------
 
-# (pattern, weight): the strongest match wins; later lines win ties (the last words before the crash).
+# (pattern, weight): the strongest match wins; later lines win ties (the last words before the crash). An
+# error signature (a certificate, a timeout, a refused connection, an unknown host, a denied permission)
+# outweighs the generic last words it causes ("FATAL exiting: upstream unavailable").
 _LOG_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
     (re.compile(p, re.IGNORECASE), w)
     for p, w in (
         (
+            r"x509: |certificate (?:has expired|is not yet valid|signed by unknown authority|is valid for|"
+            r"verify failed)|tls: (?:bad certificate|handshake failure|failed to verify)",
+            7,
+        ),
+        (
             r"connection refused|no route to host|name or service not known|no such host|bad address|"
             r"could not translate host name|temporary failure in name resolution|i/o timeout|"
-            r"unknownhostexception",
+            r"unknownhostexception|nxdomain|context deadline exceeded|connection timed out|"
+            r"authentication failed|password authentication",
             6,
         ),
         (r"permission denied|access denied|read-only file system|operation not permitted", 6),
         (
             r"no such file or directory|not found|does not exist|missing required|is not set|"
-            r"address already in use|out of memory|cannot allocate memory|authentication failed|"
+            r"address already in use|out of memory|cannot allocate memory|oomkilled|"
             r"invalid (?:value|config|configuration|argument|option|flag)|unauthorized|forbidden|not defined|"
             r"unknown (?:flag|option|command|shorthand)|unrecognized (?:option|argument)",
             5,
@@ -254,31 +263,54 @@ _LOG_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
 # Stack frames and separators never explain a crash on their own.
 _NOISE = re.compile(r"^\s*(?:at\s+[\w$.<>]+\(|File \"|\.\.\. \d+ more|goroutine \d+|[-=*#]{4,}$|\w+\.go:\d+)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_LEADING_TS = re.compile(r"^\[?\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?\]?\s*")
+_LEADING_TS = re.compile(r"^\[?\d{4}-\d{2}-\d{2}[T ][\d:.,]+(?: ?(?:Z|UTC|[+-]\d{2}:?\d{2}))?\]?\s*")
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """A line of a log tail, with its place: line `number` of the `total` lines read."""
+
+    text: str
+    number: int
+    total: int
+
+    def __str__(self) -> str:
+        return f"log line {self.number}/{self.total}: {self.text}"
 
 
 @functools.lru_cache(maxsize=128)
-def decisive_log_line(*texts: str | None, tail: int = 200) -> str | None:
-    """The log line that best explains a failure, searched in the last `tail` lines of each text.
+def decisive_log_lines(*texts: str | None, tail: int = 200) -> tuple[LogLine, ...]:
+    """The log line that best explains a failure and, when a later line with an error signature follows it
+    (the program's last words), that line too: at most two, searched in the last `tail` lines of each text.
 
     Cached: each crash finding asks for the same log more than once (evidence, message, dependency hint).
     """
-    best: tuple[int, int, str] | None = None
+    scored: list[tuple[int, int, LogLine]] = []  # (weight, order, line)
     order = 0
     for text in texts:
         if not text:
             continue
-        for raw in text.splitlines()[-tail:]:
+        lines = text.splitlines()[-tail:]
+        for number, raw in enumerate(lines, 1):
             order += 1
             line = _ANSI.sub("", clip(raw)).strip()
             if not line or _NOISE.search(line):
                 continue
             weight = max((w for pattern, w in _LOG_PATTERNS if pattern.search(line)), default=0)
-            if weight and (best is None or (weight, order) >= best[:2]):
-                best = (weight, order, line)
-    if best is None:
-        return None
-    return trim(_LEADING_TS.sub("", best[2]) or best[2], 180)
+            if weight:
+                shown = trim(_LEADING_TS.sub("", line) or line, 180)
+                scored.append((weight, order, LogLine(shown, number, len(lines))))
+    if not scored:
+        return ()
+    best = max(scored, key=lambda s: s[:2])
+    last = scored[-1]
+    return (best[2],) if last is best else (best[2], last[2])
+
+
+def decisive_log_line(*texts: str | None, tail: int = 200) -> str | None:
+    """The text of the log line that best explains a failure (see decisive_log_lines)."""
+    lines = decisive_log_lines(*texts, tail=tail)
+    return lines[0].text if lines else None
 
 
 def last_log_line(text: str | None) -> str | None:

@@ -12,7 +12,7 @@ from kubectl_prism.analyzers.log_dependencies import (
     unresolved_host,
 )
 from kubectl_prism.analyzers.pod_evidence import (
-    decisive_log_line,
+    decisive_log_lines,
     event_count,
     event_line,
     event_message,
@@ -51,9 +51,7 @@ def termination_evidence(ctx: PodContext, group: ProblemGroup) -> list[str]:
         )
         if last.get("message"):
             evidence.append(f"termination message: {trim(last['message'], 180)}")
-    line = log_evidence(ctx, group)
-    if line:
-        evidence.append(line)
+    evidence += log_evidence(ctx, group)[0]
     for ev in ctx.events.about("Pod", group.namespace, name_of(pod)):
         msg = event_message(ev)
         if ev.get("reason") == "BackOff" or (ev.get("reason") in ("Unhealthy", "Killing") and "probe" in msg):
@@ -61,8 +59,9 @@ def termination_evidence(ctx: PodContext, group: ProblemGroup) -> list[str]:
     return evidence
 
 
-def log_evidence(ctx: PodContext, group: ProblemGroup) -> str | None:
-    """The decisive line of the container's log, from the first pod of the group that has one.
+def log_evidence(ctx: PodContext, group: ProblemGroup) -> tuple[list[str], str | None]:
+    """Evidence lines (the decisive line of the container's log and its last words, numbered) and the
+    decisive text, from the first pod of the group that has a log.
 
     Gatherers read one pod's log per owner and container, so it need not be the first pod's.
     """
@@ -71,11 +70,11 @@ def log_evidence(ctx: PodContext, group: ProblemGroup) -> str | None:
         previous = ctx.snapshot.log(group.namespace, name_of(pod), name, previous=True)
         current = ctx.snapshot.log(group.namespace, name_of(pod), name, previous=False)
         # current first: on equal weight the later text (the crashed run) wins.
-        if line := decisive_log_line(current, previous):
-            return f"log: {line}"
+        if lines := decisive_log_lines(current, previous):
+            return [str(line) for line in lines], lines[0].text
         if last := last_log_line(previous) or last_log_line(current):
-            return f"log (last line): {last}"
-    return None
+            return [f"log (last line): {last}"], last
+    return [], None
 
 
 def _probe_kill(ctx: PodContext, group: ProblemGroup) -> str | None:
@@ -158,7 +157,7 @@ def build_crash_loop(ctx: PodContext, group: ProblemGroup) -> Finding:
     running = "running" in (container_status(group.pod, problem.container).get("state") or {})
     state = "restarting repeatedly" if running else "in CrashLoopBackOff"
     title = group.headline(f"{state} (container {problem.container}, {why})")
-    line = log_evidence(ctx, group)
+    line = log_evidence(ctx, group)[1]
     message = (
         f"Container {problem.container} keeps exiting"
         + (f" with code {code} ({exit_code_meaning(code)})" if code is not None else "")
@@ -167,7 +166,7 @@ def build_crash_loop(ctx: PodContext, group: ProblemGroup) -> Finding:
     if probe:
         message += f" The kubelet kills it because its {probe} probe fails."
     if line:
-        message += f" The log says: {line.split(': ', 1)[1]}"
+        message += f" The log says: {line}"
     remediation = [_logs_command(group)]
     related, hints = _dependency_hint(ctx, group, line)
     remediation += hints
@@ -359,9 +358,11 @@ def build_init_failing(ctx: PodContext, group: ProblemGroup) -> Finding:
         )
         current = ctx.snapshot.log(group.namespace, name_of(pod), problem.container or "")
         evidence = [f"init container {problem.container}: {problem.detail}"]
-        line = decisive_log_line(current) or last_log_line(current)
-        if line:
-            evidence.append(f"log: {line}")
+        lines = decisive_log_lines(current)
+        evidence += [str(numbered) for numbered in lines]
+        line = lines[0].text if lines else last_log_line(current)
+        if line and not lines:
+            evidence.append(f"log (last line): {line}")
         remediation = [
             Remediation(
                 "See what the init container is waiting for",
@@ -381,9 +382,9 @@ def build_init_failing(ctx: PodContext, group: ProblemGroup) -> Finding:
         evidence = termination_evidence(ctx, group)
         if spec.get("command"):
             evidence.append(f"command={json.dumps(spec.get('command'))}")
-        line = log_evidence(ctx, group)
+        line = log_evidence(ctx, group)[1]
         if line:
-            message += f" The log says: {line.split(': ', 1)[1]}"
+            message += f" The log says: {line}"
         remediation = [_logs_command(group)]
         related, hints = _dependency_hint(ctx, group, line)
         severity = Severity.CRITICAL

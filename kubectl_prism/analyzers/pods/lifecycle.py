@@ -9,7 +9,7 @@ from typing import Any
 from kubectl_prism.analyzers._index import LOG_TAIL
 from kubectl_prism.analyzers.pod_evidence import (
     age,
-    decisive_log_line,
+    decisive_log_lines,
     event_count,
     event_line,
     event_message,
@@ -105,8 +105,7 @@ def build_failed(ctx: PodContext, group: ProblemGroup) -> Finding:
     remediation = [Remediation("See why the pod failed", group.kubectl("describe", "pod", name_of(pod)))]
     if problem.container:
         log = ctx.snapshot.log(group.namespace, name_of(pod), problem.container)
-        if line := decisive_log_line(log):
-            evidence.append(f"log: {line}")
+        evidence += [str(line) for line in decisive_log_lines(log)]
         remediation.insert(
             0,
             Remediation(
@@ -155,8 +154,8 @@ def build_probe_failing(ctx: PodContext, group: ProblemGroup) -> Finding:
         evidence.append(f"{probe_kind}Probe: {describe_probe(probe)}")
     if mismatch := probe_port_mismatch(spec, probe):
         evidence.append(mismatch)
-    if line := decisive_log_line(ctx.snapshot.log(group.namespace, name_of(pod), container)):
-        evidence.append(f"log: {line}")
+    log = ctx.snapshot.log(group.namespace, name_of(pod), container)
+    evidence += [str(line) for line in decisive_log_lines(log)]
     count = sum(event_count(e) for e in unhealthy)
     if unhealthy:
         what = f"{probe_kind} probe failing" + (f" ({failure})" if failure else "")

@@ -17,7 +17,7 @@ from kubectl_prism.analyzers.log_dependencies import log_tail, service_named
 from kubectl_prism.analyzers.pod_evidence import (
     age,
     clip,
-    decisive_log_line,
+    decisive_log_lines,
     duration_text,
     event_line,
     last_log_line,
@@ -98,9 +98,11 @@ def _pod_evidence(ctx: WorkloadContext, job: KubeObject) -> _Runs:
         )
         if problem.container:
             log = ctx.snapshot.log(ns, pod_name, problem.container)
-            line = decisive_log_line(log) or last_log_line(log)
+            lines = decisive_log_lines(log)
+            line = lines[0].text if lines else last_log_line(log)
+            shown = [str(numbered) for numbered in lines]
+            evidence += shown or ([f"log (last line): {line}"] if line else [])
             if line:
-                evidence.append(f"log: {line}")
                 runs.service, runs.backends = _dependency(ctx, pod, problem.container, line)
             remediation.append(
                 Remediation(
