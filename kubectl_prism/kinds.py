@@ -38,6 +38,7 @@ KINDS: tuple[KindInfo, ...] = (
     KindInfo("Service", "services", "", "v1", True, ("svc",)),
     KindInfo("Endpoints", "endpoints", "", "v1", True, ("ep",)),
     KindInfo("Event", "events", "", "v1", True, ("ev",)),
+    KindInfo("EndpointSlice", "endpointslices", "discovery.k8s.io", "v1", True, ()),
     KindInfo("ConfigMap", "configmaps", "", "v1", True, ("cm",)),
     KindInfo("Secret", "secrets", "", "v1", True, ()),
     KindInfo("PersistentVolumeClaim", "persistentvolumeclaims", "", "v1", True, ("pvc",)),

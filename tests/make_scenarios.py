@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (scenario descriptions and log lines read best unwrapped)
 """Write the issue-13 scenarios (tests/scenarios/*.yaml) from Python: `python -m tests.make_scenarios`.
 
 Each family has a broken cluster and one where the rule must stay silent (a `healthy-*` scenario, which the
@@ -10,9 +11,16 @@ from tests.scenario_kit import (
     base,
     container,
     deployment,
+    endpoint_slice,
     endpoints,
     event,
+    http_probe,
+    ingress,
+    ingress_class,
     log,
+    modern_event,
+    node,
+    running,
     service,
     terminated,
     waiting,
@@ -57,14 +65,92 @@ def decisive_log_line() -> None:
         "2026-11-12T09:59:00Z INFO GET /healthz 200",
     ])
     write("healthy-cert-rotated-log-noise",
-          "Healthy: old certificate errors in the log of a pod that reloaded its certificate, never restarted",
+          "Healthy: old certificate errors in the log of a pod that reloaded its certificate",
           [*base(SHOP), *web, service("web", SHOP, {"app": "web"}),
            endpoints("web", SHOP, [web[2]])],
           logs=[log(web[2], "web", noisy)])
 
 
+def routes_to_nothing() -> None:
+    def scaled_down(name: str) -> list:
+        return deployment(name, SHOP, [container(name, f"registry.example.com/shop/{name}:2.1.0")], [],
+                          replicas=0)
+
+    web = deployment("storefront", SHOP, [container("storefront", "registry.example.com/shop/storefront:4.0.2",
+                                                    env=[{"name": "SEARCH_URL", "value": "http://search:80"}])])
+    write("net-ingress-to-scaled-down-deployment",
+          "Routes to nothing: an Ingress and the storefront still send traffic to search, scaled to 0", [
+              *base(SHOP), ingress_class(), *scaled_down("search"), service("search", SHOP, {"app": "search"}),
+              endpoints("search", SHOP, []), ingress("search", SHOP, "search.shop.example.com", "search"),
+              *web, service("storefront", SHOP, {"app": "storefront"}), endpoints("storefront", SHOP, [web[2]]),
+          ], expect=[{"rule": "service-backend-scaled-to-zero", "kind": "Service", "name": "search",
+                      "evidence": "Ingress search routes search.shop.example.com/ → service search"},
+                     {"rule": "service-backend-scaled-to-zero", "kind": "Service", "name": "search",
+                      "evidence": "deployment/storefront calls it: env SEARCH_URL"}])
+    write("healthy-scaled-down-nothing-routes",
+          "Healthy: a retired Deployment scaled to 0 keeps its Service, and nothing routes to it any more", [
+              *base(SHOP), *scaled_down("legacy-search"),
+              service("legacy-search", SHOP, {"app": "legacy-search"}), endpoints("legacy-search", SHOP, []),
+              *web[:2], *web[2:], service("storefront", SHOP, {"app": "storefront"}),
+              endpoints("storefront", SHOP, [web[2]]),
+          ])
+
+
+def stale_statuses_on_lost_node() -> None:
+    lost = node("node-2", ready="Unknown", heartbeat=12)
+    pods = [([running(ready=True)], {"node_name": "node-2", "ready": False, "ready_reason": "NodeNotReady"}),
+            ([running(ready=True)], {"node_name": "node-2", "ready": False, "ready_reason": "NodeNotReady"})]
+    cart = deployment("cart", SHOP, [container("cart", "registry.example.com/shop/cart:5.3.1")], pods)
+    write("nodes-lost-node-stale-ready-statuses",
+          "Both cart pods sit on a node that stopped reporting: their containers still say ready, the pods "
+          "are not Ready, and the Service has no endpoints because of the node", [
+              *base(SHOP, nodes=[node("node-1"), lost]), *cart, service("cart", SHOP, {"app": "cart"}),
+              endpoints("cart", SHOP, [], not_ready=cart[2:]),
+          ], expect=[{"rule": "node-not-ready", "kind": "Node", "name": "node-2"},
+                     {"rule": "service-no-ready-endpoints", "kind": "Service", "name": "cart",
+                      "evidence": "still report ready containers, but the pods are not Ready"}])
+    fine = deployment("cart", SHOP, [container("cart", "registry.example.com/shop/cart:5.3.1")],
+                      [([running()], {"node_name": "node-1"}), ([running()], {"node_name": "node-2"})])
+    write("healthy-node-rejoined-after-reboot",
+          "Healthy: node-2 rebooted and rejoined an hour ago; its pods restarted once and are ready again", [
+              *base(SHOP, nodes=[node("node-1"), node("node-2", age=60 * 24 * 30)]), *fine,
+              service("cart", SHOP, {"app": "cart"}), endpoints("cart", SHOP, fine[2:]),
+              event(node("node-2"), "NodeNotReady", "Node node-2 status is now: NodeNotReady", type_="Normal",
+                    first=70, last=70, component="node-controller"),
+              event(node("node-2"), "Rebooted", "Node node-2 has been rebooted, boot id: 5d1c", first=66,
+                    last=66),
+              event(node("node-2"), "NodeReady", "Node node-2 status is now: NodeReady", type_="Normal",
+                    first=64, last=64),
+          ])
+
+
+def endpoint_slices() -> None:
+    pods = [([running(ready=False)], {}), ([running(ready=False)], {})]
+    api = deployment("api", SHOP, [container("api", "registry.example.com/shop/api:7.0.0",
+                                             readinessProbe=http_probe("/ready", 8080))], pods)
+    unready = [event(p, "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503",
+                     count=40, field_path="spec.containers{api}") for p in api[2:]]
+    write("net-endpointslices-no-ready-endpoints",
+          "Only EndpointSlices (no Endpoints object): every endpoint of Service api is not ready", [
+              *base(SHOP), *api, service("api", SHOP, {"app": "api"}),
+              endpoint_slice("api", SHOP, [(p, False) for p in api[2:]]), *unready,
+          ], expect=[{"rule": "service-no-ready-endpoints", "kind": "Service", "name": "api",
+                      "evidence": "endpointslices of api: 0 ready endpoints, 2 not ready"},
+                     {"rule": "pod-probe-failing", "kind": "Deployment", "name": "api"}])
+    ok = deployment("api", SHOP, [container("api", "registry.example.com/shop/api:7.0.0")],
+                    [([running()], {}), ([running()], {})])
+    write("healthy-endpointslices-only",
+          "Healthy: a cluster that publishes EndpointSlices only (no Endpoints objects), all endpoints ready", [
+              *base(SHOP), *ok, service("api", SHOP, {"app": "api"}),
+              endpoint_slice("api", SHOP, [(p, True) for p in ok[2:]]),
+          ])
+
+
 def main() -> None:
     decisive_log_line()
+    routes_to_nothing()
+    stale_statuses_on_lost_node()
+    endpoint_slices()
 
 
 if __name__ == "__main__":

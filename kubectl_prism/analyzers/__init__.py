@@ -40,8 +40,8 @@ _REGISTRY: dict[str, AnalyzerSpec] = {}
 
 # Modules that register analyzers; imported on first use so `--help` stays fast.
 _MODULES = (
-    "pods", "workloads", "networking", "storage", "nodes", "autoscaling", "policy", "config_refs",
-    "webhooks",
+    "pods", "workloads", "networking", "ingresses", "storage", "nodes", "autoscaling", "policy",
+    "config_refs", "webhooks",
 )
 
 

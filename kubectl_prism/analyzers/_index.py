@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -294,6 +295,60 @@ def event_text(ev: KubeObject, limit: int = 240) -> str:
     times = f" x{count}" if count > 1 else ""
     message = ev.get("message") or ev.get("note") or ""
     return f"event {ev.get('reason', '')}{times}: {squeeze(message, limit)}"
+
+
+def endpoint_slices(snapshot: Snapshot, namespace: str | None, service: str) -> list[tuple[bool, str]]:
+    """(ready, address) of every endpoint in the Service's EndpointSlices (discovery.k8s.io/v1)."""
+    out: list[tuple[bool, str]] = []
+    for eps in snapshot.of_kind("EndpointSlice", namespace):
+        if labels_of(eps).get("kubernetes.io/service-name") != service:
+            continue
+        for endpoint in eps.get("endpoints") or []:
+            ready = (endpoint.get("conditions") or {}).get("ready")
+            address = ",".join(endpoint.get("addresses") or [])
+            out.append((ready is not False, address))  # unset means ready (discovery.k8s.io/v1)
+    return out
+
+
+def routes_to(snapshot: Snapshot, namespace: str | None, service: str) -> list[str]:
+    """What sends traffic to the Service: Ingress rules, HTTPRoute rules, and workloads whose environment
+    names it as a host (`http://cart:8080`, `cart.shop.svc`), each as one line of evidence."""
+    out: list[str] = []
+    for ing in snapshot.of_kind("Ingress", namespace):
+        spec = ing.get("spec") or {}
+        if dig(spec, "defaultBackend", "service", "name") == service:
+            out.append(f"Ingress {name_of(ing)} default backend → service {service}")
+        for rule in spec.get("rules") or []:
+            for path in dig(rule, "http", "paths") or []:
+                if dig(path, "backend", "service", "name") == service:
+                    where = f"{rule.get('host') or '*'}{path.get('path') or '/'}"
+                    out.append(f"Ingress {name_of(ing)} routes {where} → service {service}")
+    for route in snapshot.of_kind("HTTPRoute", namespace):
+        hosts = ",".join(dig(route, "spec", "hostnames") or []) or "*"
+        for rule in dig(route, "spec", "rules") or []:
+            for backend in rule.get("backendRefs") or []:
+                if backend.get("name") == service and backend.get("kind", "Service") == "Service" \
+                        and backend.get("namespace", namespace) == namespace:
+                    out.append(f"HTTPRoute {name_of(route)} routes {hosts} → service {service}")
+    name, ns = re.escape(service), re.escape(namespace or "")
+    host = re.compile(rf"(?:^|[/@\s=:,])({name})(?:\.{ns})?(?:\.svc[\w.]*)?(?::\d+)?(?:$|[/\s,])")
+    for obj, spec in pod_templates(snapshot):
+        if namespace_of(obj) != namespace or dig(obj, "spec", "replicas") == 0:
+            continue
+        for c in spec.get("containers") or []:
+            for env in c.get("env") or []:
+                value = env.get("value")
+                if isinstance(value, str) and service in value and host.search(value[:512]):
+                    # The variable's name only: its value may hold credentials (`redis://:pw@cart`).
+                    who = f"{obj.get('kind', '').lower()}/{name_of(obj)}"
+                    out.append(f"{who} calls it: env {env.get('name')}")
+                    break
+    return out
+
+
+def unique_refs(refs: Iterable[ObjectRef]) -> list[ObjectRef]:
+    """`refs` without repeats, in order."""
+    return list(dict.fromkeys(refs))
 
 
 def close_name(name: str, candidates: list[str]) -> str | None:

@@ -43,10 +43,10 @@ from kubectl_prism.snapshot import KubeObject, LogKey, Snapshot, meta, name_of
 
 # Namespaced kinds read for a namespace or the whole cluster, biggest first so they start first.
 NAMESPACED_KINDS = (
-    "Pod", "Event", "ReplicaSet", "ConfigMap", "Secret", "Service", "Endpoints", "Deployment",
-    "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController", "PersistentVolumeClaim",
-    "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "ResourceQuota",
-    "LimitRange", "ServiceAccount",
+    "Pod", "Event", "ReplicaSet", "ConfigMap", "Secret", "Service", "Endpoints", "EndpointSlice",
+    "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController",
+    "PersistentVolumeClaim", "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy",
+    "ResourceQuota", "LimitRange", "ServiceAccount",
 )
 # Cluster-scoped kinds read with -A (a narrower scope reads them only when needed).
 CLUSTER_KINDS = (

@@ -24,8 +24,8 @@ WORKLOAD_KINDS = (
     "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicationController",
 )
 # For a target: the namespace's objects that may point at it.
-RELATED_KINDS = ("Service", "Endpoints", "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget",
-                 "NetworkPolicy", "ResourceQuota")
+RELATED_KINDS = ("Service", "Endpoints", "EndpointSlice", "Ingress", "HorizontalPodAutoscaler",
+                 "PodDisruptionBudget", "NetworkPolicy", "ResourceQuota")
 REFERENCED_KINDS = ("ConfigMap", "Secret", "PersistentVolumeClaim")
 # Cluster-scoped kinds a namespace or target scope reads only when something in it needs them.
 WEBHOOK_KINDS = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")

@@ -198,6 +198,8 @@ def target_closure(snapshot: Snapshot, target: Target, obj: KubeObject) -> Closu
         services = [s for s in snapshot.of_kind("Service", ns) if name_of(s) in service_names]
     c.add(*services)
     c.add(*[e for e in snapshot.of_kind("Endpoints", ns) if name_of(e) in service_names])
+    c.add(*[s for s in snapshot.of_kind("EndpointSlice", ns)
+            if (meta(s).get("labels") or {}).get("kubernetes.io/service-name") in service_names])
     ingresses = [i for i in snapshot.of_kind("Ingress", ns)
                  if c.has("Ingress", ns, name_of(i)) or ingress_service_names(i) & service_names]
     c.add(*ingresses)
