@@ -18,7 +18,6 @@ from tests.scenario_kit import (
     ingress,
     ingress_class,
     log,
-    modern_event,
     node,
     running,
     service,
@@ -146,7 +145,43 @@ def endpoint_slices() -> None:
           ])
 
 
+def liveness_restarts() -> None:
+    def worker(last_finished: float, started: float) -> list:
+        c = container("worker", "registry.example.com/shop/worker:2.4.0",
+                      livenessProbe=http_probe("/healthz", 9090, period=10, failures=3))
+        st = running(started=started, restarts=7, last=terminated("Completed", 0, finished=last_finished,
+                                                                   started=last_finished + 6))
+        return deployment("worker", SHOP, [c], [([st], {})])
+
+    broken = worker(last_finished=4, started=4)
+    pod = broken[2]
+    write("pods-liveness-restarts-exit-zero",
+          "Restarts without a crash: the kubelet keeps killing worker for a liveness probe on a port it does "
+          "not listen on; it exits 0 each time and is Running at the moment of the snapshot", [
+              *base(SHOP), *broken,
+              event(pod, "Unhealthy", "Liveness probe failed: Get \"http://10.244.1.20:9090/healthz\": dial tcp "
+                    "10.244.1.20:9090: connect: connection refused", count=21, first=40, last=4,
+                    field_path="spec.containers{worker}"),
+              event(pod, "Killing", "Container worker failed liveness probe, will be restarted", count=7,
+                    type_="Normal", first=38, last=4, field_path="spec.containers{worker}"),
+          ], expect=[{"rule": "pod-liveness-restarts", "kind": "Deployment", "name": "worker",
+                      "evidence": "restartCount=7"},
+                     {"rule": "pod-liveness-restarts", "kind": "Deployment", "name": "worker",
+                      "evidence": "probe port 9090 is not a containerPort of worker (8080)"},
+                     {"rule": "pod-liveness-restarts", "kind": "Deployment", "name": "worker",
+                      "evidence": "21 liveness probe failures recorded"}])
+    old = worker(last_finished=60 * 24 * 3, started=60 * 24 * 3)
+    write("healthy-old-restarts-after-node-reboot",
+          "Healthy: worker restarted 7 times three days ago (a node reboot and an old back-off); it has run "
+          "cleanly since", [
+              *base(SHOP), *old,
+              event(old[2], "BackOff", "Back-off restarting failed container worker", count=4, first=60 * 24 * 3,
+                    last=60 * 24 * 3, field_path="spec.containers{worker}"),
+          ])
+
+
 def main() -> None:
+    liveness_restarts()
     decisive_log_line()
     routes_to_nothing()
     stale_statuses_on_lost_node()

@@ -27,12 +27,13 @@ UNSCHEDULABLE = "pod-unschedulable"
 EVICTED = "pod-evicted"
 FAILED = "pod-failed"
 PROBE_FAILING = "pod-probe-failing"
+LIVENESS_RESTARTS = "pod-liveness-restarts"
 STUCK_TERMINATING = "pod-stuck-terminating"
 # The pod rules from most to least decisive: the pod finding a symptom points at when its pods have several.
 POD_RULE_ORDER = (CRASH_LOOP, OOM_KILLED, IMAGE_PULL, CONFIG_ERROR, RUN_ERROR, INIT_FAILING, UNSCHEDULABLE,
-                  EVICTED, FAILED, PROBE_FAILING, STUCK_TERMINATING)
+                  EVICTED, FAILED, LIVENESS_RESTARTS, PROBE_FAILING, STUCK_TERMINATING)
 
-_PRIORITY = (IMAGE_PULL, CONFIG_ERROR, RUN_ERROR, OOM_KILLED, CRASH_LOOP, PROBE_FAILING)
+_PRIORITY = (IMAGE_PULL, CONFIG_ERROR, RUN_ERROR, OOM_KILLED, CRASH_LOOP, LIVENESS_RESTARTS, PROBE_FAILING)
 
 IMAGE_REASONS = {
     "ImagePullBackOff",
@@ -51,6 +52,8 @@ STUCK_AFTER_SECONDS = 300
 INIT_STUCK_SECONDS = 600
 # Running containers restarting at least this often count as crash-looping even between back-offs.
 RESTARTS_FLAPPING = 3
+# A clean exit (0, Completed) of a container with a liveness probe this recent is a probe's kill, not history.
+RECENT_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -209,6 +212,13 @@ def _container_problem(
             return _from_termination(name, "OOMKilled", last, init)
         if restarts >= RESTARTS_FLAPPING and last.get("exitCode") and last.get("reason") not in _BENIGN_LAST:
             return _from_termination(name, "Restarting", last, init)
+        probed = spec.get("livenessProbe")
+        if not init and probed and restarts >= RESTARTS_FLAPPING and _clean_exit(last, now):
+            # Restarted again and again although it never crashed: the kubelet kills it for a failing
+            # liveness probe and it exits cleanly on SIGTERM. It may well be Running right now.
+            return PodProblem(LIVENESS_RESTARTS, "LivenessProbeFailing", name,
+                              f"restarted {restarts} times, last exit {last.get('exitCode')} "
+                              f"({last.get('reason') or 'Completed'})", exit_code=last.get("exitCode"))
         if init and now is not None:
             started = parse_time(running.get("startedAt"))
             if started and (now - started).total_seconds() >= INIT_STUCK_SECONDS:
@@ -225,6 +235,12 @@ def _container_problem(
                 PROBE_FAILING, "Unhealthy", name, f"container {name} running but not ready ({probe} probe)"
             )
     return None
+
+
+def _clean_exit(last: dict[str, Any], now: datetime | None) -> bool:
+    finished = parse_time(last.get("finishedAt"))
+    recent = now is not None and finished is not None and (now - finished).total_seconds() < RECENT_SECONDS
+    return recent and (last.get("exitCode") == 0 or last.get("reason") == "Completed")
 
 
 def _from_termination(name: str | None, reason: str, term: dict[str, Any], init: bool) -> PodProblem:

@@ -26,6 +26,7 @@ from kubectl_prism.analyzers.pod_status import (
     FAILED,
     IMAGE_PULL,
     INIT_FAILING,
+    LIVENESS_RESTARTS,
     OOM_KILLED,
     PROBE_FAILING,
     RUN_ERROR,
@@ -42,6 +43,7 @@ from kubectl_prism.analyzers.pods.context import PodContext
 from kubectl_prism.analyzers.pods.lifecycle import (
     build_evicted,
     build_failed,
+    build_liveness_restarts,
     build_probe_failing,
     build_stuck_terminating,
 )
@@ -92,6 +94,12 @@ RULES = (
         "Pod failed for good (rejected by the kubelet or a non-restarting container)",
     ),
     Rule(
+        LIVENESS_RESTARTS,
+        Severity.WARNING,
+        "Container restarted by a failing liveness probe although it exits cleanly (0/Completed), even when "
+        "Running now: restarts, probe failures, the probe's port and path against the container's",
+    ),
+    Rule(
         PROBE_FAILING, Severity.WARNING, "Container running but not ready: the failing probe and its message"
     ),
     Rule(
@@ -112,6 +120,7 @@ _BUILDERS: dict[str, Builder] = {
     UNSCHEDULABLE: build_unschedulable,
     EVICTED: build_evicted,
     FAILED: build_failed,
+    LIVENESS_RESTARTS: build_liveness_restarts,
     PROBE_FAILING: build_probe_failing,
     STUCK_TERMINATING: build_stuck_terminating,
 }

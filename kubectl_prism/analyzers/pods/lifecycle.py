@@ -16,7 +16,13 @@ from kubectl_prism.analyzers.pod_evidence import (
     trim,
 )
 from kubectl_prism.analyzers.pod_groups import ProblemGroup
-from kubectl_prism.analyzers.pod_status import EVICTED, FAILED, PROBE_FAILING, STUCK_TERMINATING
+from kubectl_prism.analyzers.pod_status import (
+    EVICTED,
+    FAILED,
+    LIVENESS_RESTARTS,
+    PROBE_FAILING,
+    STUCK_TERMINATING,
+)
 from kubectl_prism.analyzers.pods.context import (
     PodContext,
     container_spec,
@@ -210,6 +216,51 @@ def build_probe_failing(ctx: PodContext, group: ProblemGroup) -> Finding:
         evidence=evidence,
         remediation=remediation,
     )
+
+
+def build_liveness_restarts(ctx: PodContext, group: ProblemGroup) -> Finding:
+    """Restarted by its liveness probe although it never crashed: count the restarts and the probe's
+    failures, and hold the probe's port and path against what the container exposes."""
+    problem, pod = group.problem, group.pod
+    container = problem.container or ""
+    spec = container_spec(pod, container)
+    probe = spec.get("livenessProbe") or {}
+    status = next((cs for cs in (pod.get("status") or {}).get("containerStatuses") or []
+                   if cs.get("name") == container), {})
+    last = (status.get("lastState") or {}).get("terminated") or {}
+    events = ctx.events.about("Pod", group.namespace, name_of(pod))
+    unhealthy = [e for e in events if e.get("reason") == "Unhealthy" and "Liveness" in event_message(e)]
+    killed = [e for e in events if e.get("reason") == "Killing" and "liveness" in event_message(e)]
+    now_state = next(iter(status.get("state") or {}), "unknown")
+    evidence = [f"container {container}: state={now_state} ready={str(bool(status.get('ready'))).lower()} "
+                f"restartCount={status.get('restartCount', 0)}",
+                f"lastState.terminated.reason={last.get('reason', '')} exitCode={last.get('exitCode')}"
+                + (f" finishedAt={last['finishedAt']}" if last.get("finishedAt") else ""),
+                f"livenessProbe: {describe_probe(probe)}"]
+    failures = sum(event_count(e) for e in unhealthy)
+    if unhealthy:
+        evidence.append(f"{failures} liveness probe failures recorded; last: {event_line(unhealthy[-1])}")
+    if killed:
+        evidence.append(event_line(killed[-1]))
+    mismatch = probe_port_mismatch(spec, probe)
+    if mismatch:
+        evidence.append(mismatch)
+    remediation = []
+    if mismatch:
+        remediation.append(probe_port_fix(group, spec, "liveness"))
+    path = (probe.get("httpGet") or {}).get("path")
+    remediation.append(Remediation(
+        f"Check that the app answers its liveness probe ({describe_probe(probe)})"
+        + (f": does it serve {path}?" if path else ""),
+        group.kubectl("describe", "pod", name_of(pod))))
+    title = group.headline(
+        f"restarted by its liveness probe (container {container}, {status.get('restartCount', 0)} restarts, "
+        f"exits {last.get('exitCode', 0)})")
+    message = (f"Container {container} does not crash: the kubelet kills it because its liveness probe "
+               "fails, and it exits cleanly each time. Every restart drops in-flight work"
+               + (f"; {failures} probe failures were recorded." if failures else "."))
+    return Finding(LIVENESS_RESTARTS, Severity.WARNING, title, ObjectRef.of(pod),
+                   reason="LivenessProbeFailing", message=message, evidence=evidence, remediation=remediation)
 
 
 def pod_state(pod: KubeObject, container: str) -> dict[str, Any]:
