@@ -18,10 +18,12 @@ from tests.scenario_kit import (
     ingress,
     ingress_class,
     log,
+    meta,
     node,
     running,
     service,
     terminated,
+    uid,
     waiting,
     write,
 )
@@ -180,7 +182,47 @@ def liveness_restarts() -> None:
           ])
 
 
+def claim(name: str, mode: str = "ReadWriteOnce", volume: str = "") -> list:
+    pv_name = volume or f"pvc-{uid('pv', name)}"
+    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+           "metadata": meta("PersistentVolumeClaim", name, SHOP, finalizers=["kubernetes.io/pvc-protection"]),
+           "spec": {"accessModes": [mode], "resources": {"requests": {"storage": "10Gi"}},
+                    "storageClassName": "gp3", "volumeMode": "Filesystem", "volumeName": pv_name},
+           "status": {"phase": "Bound", "accessModes": [mode], "capacity": {"storage": "10Gi"}}}
+    sc = {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+          "metadata": meta("StorageClass", "gp3", annotations={"storageclass.kubernetes.io/is-default-class": "true"}),
+          "provisioner": "ebs.csi.aws.com", "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer"}
+    return [sc, pvc]
+
+
+def multi_attach() -> None:
+    volume = {"name": "media", "persistentVolumeClaim": {"claimName": "media"}}
+    c = container("media", "registry.example.com/shop/media:2.0.1", volumeMounts=[{"name": "media", "mountPath": "/srv/media"}])
+    pods = [([running()], {"node_name": "node-1"}),
+            ([waiting("ContainerCreating")], {"node_name": "node-2", "age": 14})]
+    media = deployment("media", SHOP, [c], pods, replicas=2, spec_extra={"volumes": [volume]})
+    holder, waiter = media[2], media[3]
+    pv = f"pvc-{uid('pv', 'media')}"
+    write("storage-multi-attach-rolling-update",
+          "Multi-Attach: the second media pod on node-2 waits for a ReadWriteOnce volume the first one holds on node-1", [
+              *base(SHOP), *claim("media"), *media,
+              event(waiter, "FailedAttachVolume", f'Multi-Attach error for volume "{pv}" Volume is already used by '
+                    f"pod(s) {holder['metadata']['name']}", count=6, first=14, last=1,
+                    component="attachdetach-controller"),
+          ], expect=[{"rule": "pod-volume-mount-failed", "kind": "Deployment", "name": "media",
+                      "evidence": f"the volume is held by pod {holder['metadata']['name']} on node node-1"}])
+    shared = container("media", "registry.example.com/shop/media:2.0.1", volumeMounts=[{"name": "media", "mountPath": "/srv/media"}])
+    fine = deployment("media", SHOP, [shared], [([running()], {"node_name": "node-1"}), ([running()], {"node_name": "node-2"})],
+                      spec_extra={"volumes": [volume]})
+    write("healthy-rwx-volume-on-two-nodes",
+          "Healthy: a ReadWriteMany volume used by pods on two nodes; an old attach event from the first rollout",
+          [*base(SHOP), *claim("media", mode="ReadWriteMany"), *fine,
+           event(fine[3], "SuccessfulAttachVolume", f'AttachVolume.Attach succeeded for volume "{pv}"',
+                 type_="Normal", first=60 * 24, last=60 * 24, component="attachdetach-controller")])
+
+
 def main() -> None:
+    multi_attach()
     liveness_restarts()
     decisive_log_line()
     routes_to_nothing()

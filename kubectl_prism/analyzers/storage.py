@@ -241,15 +241,62 @@ def _mount_failures(snapshot: Snapshot, clock: Clock) -> list[Finding]:
             evidence.append(f"{len(members)} pods of {owner.kind.lower()}/{owner.name} are stuck the same "
                             "way")
         related = _claim_refs(pod, volume, claims_by_volume)
+        fix = _mount_fix(ns, name_of(pod), message)
+        if "Multi-Attach" in message:
+            holders = _holders(snapshot, pod, message, related)
+            evidence += [f"the volume is held by pod {name_of(h)} on node {dig(h, 'spec', 'nodeName')}; "
+                         f"{name_of(pod)} waits on node {dig(pod, 'spec', 'nodeName')}" for h in holders[:2]]
+            fix = _multi_attach_fix(snapshot, ns, owner, holders) + fix
+            related += [ref(h) for h in holders[:2]]
         what = "attach" if event.get("reason") == "FailedAttachVolume" else "mount"
         findings.append(Finding(
             MOUNT_FAILED.id, Severity.CRITICAL,
             f"Pod {name_of(pod)} cannot {what} volume {volume or '(unknown)'}"
             + (f" ({len(members)} pods of {owner.kind.lower()}/{owner.name})" if len(members) > 1 else ""),
             ref(pod), reason=event.get("reason") or "FailedMount", message=message, evidence=evidence,
-            remediation=_mount_fix(ns, name_of(pod), message), owner=owner if owner.kind != "Pod" else None,
+            remediation=fix, owner=owner if owner.kind != "Pod" else None,
             affected=[ref(p) for p, _ in members], related=related))
     return findings
+
+
+_USED_BY = re.compile(r"already used by pods? ?\(?s?\)? ?([\w.,\s-]{1,2000})")
+
+
+def _holders(snapshot: Snapshot, pod: KubeObject, message: str, claims: list[ObjectRef]) -> list[KubeObject]:
+    """The pods holding a ReadWriteOnce volume on another node: named in the Multi-Attach error ("Volume is
+    already used by pod(s) a, b"), else the other live pods using the same claim."""
+    ns, node = namespace_of(pod), dig(pod, "spec", "nodeName")
+    if m := _USED_BY.search(message):
+        names = [n.strip() for n in m.group(1).split(",") if n.strip()]
+        named = [p for n in names if (p := snapshot.get("Pod", ns, n.split()[0])) is not None]
+        if named:
+            return named
+    wanted = {c.name for c in claims}
+    return [p for p in snapshot.of_kind("Pod", ns)
+            if p is not pod and is_live(p) and dig(p, "spec", "nodeName") not in (None, node)
+            and any(dig(v, "persistentVolumeClaim", "claimName") in wanted
+                    for v in dig(p, "spec", "volumes") or [])]
+
+
+def _multi_attach_fix(
+    snapshot: Snapshot, ns: str | None, owner: ObjectRef, holders: list[KubeObject]
+) -> list[Remediation]:
+    """A rolling update starts the new pod before the old one lets go of the volume: Recreate stops the old
+    pod first. An old pod stuck on a lost node has to be removed."""
+    fix: list[Remediation] = []
+    dep = snapshot.get("Deployment", ns, owner.name) if owner.kind == "Deployment" else None
+    if dep is not None and dig(dep, "spec", "strategy", "type") in (None, "RollingUpdate"):
+        patch = {"spec": {"strategy": {"type": "Recreate", "rollingUpdate": None}}}
+        fix.append(Remediation(
+            f"Deployment {owner.name} rolls out with RollingUpdate: its new pod needs the ReadWriteOnce "
+            "volume the old one still holds. Use the Recreate strategy",
+            f"kubectl -n {ns} patch deployment {owner.name} -p '{compact_json(patch)}'"))
+    for holder in holders[:1]:
+        fix.append(Remediation(
+            f"Or free the volume now: delete the pod holding it ({name_of(holder)} on node "
+            f"{dig(holder, 'spec', 'nodeName')}); if its node is gone, the attachment is released about 6 "
+            "minutes after the pod is deleted", f"kubectl -n {ns} delete pod {name_of(holder)}"))
+    return fix
 
 
 def _claim_refs(pod: KubeObject, volume: str, claims_by_volume: dict[str, KubeObject]) -> list[ObjectRef]:
