@@ -221,7 +221,33 @@ def multi_attach() -> None:
                  type_="Normal", first=60 * 24, last=60 * 24, component="attachdetach-controller")])
 
 
+def exec_format_error() -> None:
+    c = container("reporter", "registry.example.com/shop/reporter:1.0.0-arm64", port=None)
+    message = ('failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create '
+               'failed: unable to start container process: exec: "/usr/local/bin/reporter": exec format error: unknown')
+    st = waiting("CrashLoopBackOff", "back-off 5m0s restarting failed container=reporter", restarts=9,
+                 last=terminated("StartError", 128, finished=2, message=message))
+    reporter = deployment("reporter", SHOP, [c], [([st], {"node_name": "node-1"})])
+    write("pods-exec-format-error-wrong-arch",
+          "exec format error: the reporter image was built for arm64 and the amd64 node cannot run it", [
+              *base(SHOP), *reporter,
+              event(reporter[2], "Failed", f"Error: {message}", count=9, field_path="spec.containers{reporter}"),
+          ], expect=[{"rule": "pod-run-container-error", "kind": "Deployment", "name": "reporter",
+                      "evidence": "node node-1 is amd64; image registry.example.com/shop/reporter:1.0.0-arm64"}])
+    mixed = [node("node-1"), node("node-2", arch="arm64")]
+    fine = deployment("reporter", SHOP, [container("reporter", "registry.example.com/shop/reporter:1.0.1", port=None)],
+                      [([running()], {"node_name": "node-2"})])
+    write("healthy-mixed-arch-multiarch-image",
+          "Healthy: a multi-arch image runs on the arm64 node of a mixed cluster; the failed arm64-only build was "
+          "rolled back an hour ago", [
+              *base(SHOP, nodes=mixed), *fine,
+              event(fine[0], "ScalingReplicaSet", "Scaled down replica set reporter-7f9c to 0 from 1",
+                    type_="Normal", first=62, last=62, component="deployment-controller"),
+          ])
+
+
 def main() -> None:
+    exec_format_error()
     multi_attach()
     liveness_restarts()
     decisive_log_line()

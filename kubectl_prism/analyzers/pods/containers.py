@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from kubectl_prism.analyzers._index import LOG_TAIL
 from kubectl_prism.analyzers.log_dependencies import (
@@ -171,6 +172,10 @@ def build_crash_loop(ctx: PodContext, group: ProblemGroup) -> Finding:
     related, hints = _dependency_hint(ctx, group, line)
     remediation += hints
     spec = container_spec(group.pod, problem.container)
+    if line and "exec format error" in line:
+        arch_evidence, arch_fix = _wrong_architecture(ctx, group, spec)
+        evidence += arch_evidence
+        remediation[1:1] = arch_fix
     if probe and (mismatch := probe_port_mismatch(spec, spec.get(f"{probe}Probe") or {})):
         evidence.append(mismatch)
         remediation.insert(0, probe_port_fix(group, spec, probe))
@@ -332,6 +337,12 @@ def build_run_error(ctx: PodContext, group: ProblemGroup) -> Finding:
         ),
         Remediation("See the full runtime error", group.kubectl("describe", "pod", name_of(group.pod))),
     ]
+    if "exec format error" in cause:
+        arch_evidence, arch_fix = _wrong_architecture(ctx, group, spec)
+        evidence += arch_evidence
+        remediation[:1] = arch_fix
+        message = (f"The container runtime could not start container {problem.container}: {cause}. The "
+                   "image's executable is built for another CPU architecture than the node's.")
     if rollback := _rollback(ctx, group):
         remediation.append(rollback)
     return Finding(
@@ -344,6 +355,31 @@ def build_run_error(ctx: PodContext, group: ProblemGroup) -> Finding:
         evidence=evidence,
         remediation=remediation,
     )
+
+
+def _wrong_architecture(
+    ctx: PodContext, group: ProblemGroup, spec: dict[str, Any]
+) -> tuple[list[str], list[Remediation]]:
+    """`exec format error`: an image built for another CPU architecture than the node's (an arm64 build on
+    amd64 nodes, or the other way round)."""
+    node_name = (group.pod.get("spec") or {}).get("nodeName") or ""
+    node = ctx.snapshot.get("Node", None, node_name)
+    labels = ((node or {}).get("metadata") or {}).get("labels") or {}
+    arch = labels.get("kubernetes.io/arch") or ((node or {}).get("status") or {}).get("nodeInfo", {}).get(
+        "architecture")
+    image = spec.get("image", "")
+    evidence = [f"node {node_name} is {arch}; image {image} has no {arch} build"] if arch else []
+    archs = sorted({(n.get("metadata") or {}).get("labels", {}).get("kubernetes.io/arch", "")
+                    for n in ctx.snapshot.of_kind("Node")} - {""})
+    fix = [Remediation(f"Publish {image} for {arch or 'the nodes’ architecture'} (a multi-arch build, e.g. "
+                       "docker buildx build --platform linux/amd64,linux/arm64) and roll out that image")]
+    if len(archs) > 1 and arch:
+        fix.append(Remediation("Or keep the pods on nodes of the image's architecture (a nodeSelector on "
+                               "kubernetes.io/arch); see which nodes are which",
+                               "kubectl get nodes -L kubernetes.io/arch"))
+    else:
+        fix.append(Remediation("See the nodes' architecture", "kubectl get nodes -L kubernetes.io/arch"))
+    return evidence, fix
 
 
 def build_init_failing(ctx: PodContext, group: ProblemGroup) -> Finding:
