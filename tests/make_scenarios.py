@@ -19,6 +19,7 @@ from tests.scenario_kit import (
     ingress_class,
     log,
     meta,
+    modern_event,
     node,
     running,
     service,
@@ -246,7 +247,43 @@ def exec_format_error() -> None:
           ])
 
 
+def modern_events() -> None:
+    c = container("billing", "registry.example.com/shop/billing:6.1.0")
+    billing = deployment("billing", SHOP, [c], [
+        ([waiting("CrashLoopBackOff", "back-off 5m0s restarting failed container=billing", restarts=14,
+                  last=terminated("Error", 2, finished=3))], {})])
+    pod = billing[2]
+    text = "loading config\nerror: invalid value for --ledger-url: parse \"ledger:xyz\": invalid port\n"
+    write("pods-crashloop-events-k8s-io-form",
+          "Events only in the events.k8s.io/v1 form (regarding, note, series, eventTime; no first or last "
+          "timestamps): billing crash-loops", [
+              *base(SHOP), *billing,
+              modern_event(pod, "BackOff", "Back-off restarting failed container billing in pod "
+                           f"{pod['metadata']['name']}", count=31, first=45, last=1),
+              modern_event(pod, "Started", "Started container billing", type_="Normal", count=15, first=45,
+                           last=4),
+          ], expect=[{"rule": "pod-crash-loop", "kind": "Deployment", "name": "billing",
+                      "evidence": "event BackOff x31"},
+                     {"rule": "pod-crash-loop", "kind": "Deployment", "name": "billing",
+                      "evidence": "invalid value for --ledger-url"}],
+          logs=[log(pod, "billing", text, previous=True)])
+    fine = deployment("billing", SHOP, [c])
+    write("healthy-events-k8s-io-rollout-storm",
+          "Healthy: a finished rollout's event storm in the events.k8s.io/v1 form (pulls, starts, scaling, one "
+          "readiness failure during start-up)", [
+              *base(SHOP), *fine,
+              modern_event(fine[0], "ScalingReplicaSet", "Scaled up replica set billing-5d9 to 1", type_="Normal",
+                           first=50, last=50, controller="deployment-controller"),
+              modern_event(fine[2], "Pulled", "Successfully pulled image registry.example.com/shop/billing:6.1.0",
+                           type_="Normal", first=49, last=49),
+              modern_event(fine[2], "Unhealthy", "Readiness probe failed: Get \"http://10.244.1.9:8080/ready\": "
+                           "connect: connection refused", count=3, first=49, last=48),
+              modern_event(fine[2], "Started", "Started container billing", type_="Normal", first=49, last=49),
+          ])
+
+
 def main() -> None:
+    modern_events()
     exec_format_error()
     multi_attach()
     liveness_restarts()
