@@ -8,6 +8,7 @@ corpus checks for no warning or critical finding, or a broken one whose expectat
 from __future__ import annotations
 
 from tests.scenario_kit import (
+    at,
     base,
     container,
     deployment,
@@ -21,8 +22,10 @@ from tests.scenario_kit import (
     meta,
     modern_event,
     node,
+    pod,
     running,
     service,
+    suffix,
     terminated,
     uid,
     waiting,
@@ -282,7 +285,88 @@ def modern_events() -> None:
           ])
 
 
+def retried_job() -> list:
+    """A Job that failed twice, then succeeded: Complete, with its two failed pods and their back-off."""
+    job = {"apiVersion": "batch/v1", "kind": "Job",
+           "metadata": meta("Job", "migrate-0142", SHOP, age=55, labels={"app": "migrate"}),
+           "spec": {"backoffLimit": 6, "completions": 1, "parallelism": 1,
+                    "selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": uid("Job", SHOP, "migrate-0142")}},
+                    "template": {"metadata": {"labels": {"app": "migrate"}},
+                                 "spec": {"containers": [container("migrate", "registry.example.com/shop/migrate:0142", port=None)],
+                                          "restartPolicy": "Never"}}},
+           "status": {"startTime": at(55), "completionTime": at(41), "succeeded": 1, "failed": 2, "ready": 0,
+                      "terminating": 0, "uncountedTerminatedPods": {},
+                      "conditions": [{"type": "SuccessCriteriaMet", "status": "True", "lastProbeTime": at(41),
+                                      "lastTransitionTime": at(41), "reason": "CompletionsReached",
+                                      "message": "Reached expected number of succeeded pods"},
+                                     {"type": "Complete", "status": "True", "lastProbeTime": at(41),
+                                      "lastTransitionTime": at(41), "reason": "CompletionsReached",
+                                      "message": "Reached expected number of succeeded pods"}]}}
+    spec = {"containers": job["spec"]["template"]["spec"]["containers"], "restartPolicy": "Never"}
+    pods = []
+    for i, (code, reason, finished) in enumerate(((1, "Error", 52), (1, "Error", 47), (0, "Completed", 41))):
+        st = {"state": {"terminated": terminated(reason, code, finished=finished)}, "ready": False,
+              "started": False, "restartCount": 0, "lastState": {}}
+        pods.append(pod(f"migrate-0142-{suffix('job', str(i))}", SHOP, spec, [st], labels={"app": "migrate"},
+                        owner=job, age=55 - 5 * i, phase="Succeeded" if code == 0 else "Failed"))
+    return [job, *pods,
+            event(pods[0], "BackOff", "Back-off restarting failed container migrate", first=50, last=48),
+            event(job, "Completed", "Job completed", type_="Normal", first=41, last=41, component="job-controller")]
+
+
+def also() -> None:
+    """Resolved noise stays quiet; two independent problems are two findings, each with its own cause."""
+    web = deployment("web", SHOP, [container("web", "registry.example.com/shop/web:1.9.4")],
+                     [([running(restarts=2, last=terminated("Error", 1, finished=60 * 6))], {})])
+    write("healthy-retried-job-and-rollout-noise",
+          "Healthy: a migration Job that failed twice then succeeded, a web pod with two restarts six hours ago, "
+          "and the rollout's events", [
+              *base(SHOP), *retried_job(), *web, service("web", SHOP, {"app": "web"}),
+              endpoints("web", SHOP, [web[2]]),
+              event(web[0], "ScalingReplicaSet", "Scaled up replica set web-6b8 to 1", type_="Normal", first=60 * 6,
+                    last=60 * 6, component="deployment-controller"),
+          ])
+
+    # x509 crash loop in shop + a lost node holding cart's pods, in one cluster: two findings, two chains.
+    orders = deployment("orders", SHOP, [container("orders", "registry.example.com/shop/orders:3.2.0")], [
+        ([waiting("CrashLoopBackOff", "back-off 2m40s restarting failed container=orders", restarts=6,
+                  last=terminated("Error", 1, finished=3))], {"node_name": "node-1"})])
+    lost = node("node-2", ready="Unknown", heartbeat=12)
+    cart = deployment("cart", SHOP, [container("cart", "registry.example.com/shop/cart:5.3.1")], [
+        ([running()], {"node_name": "node-2", "ready": False}), ([running()], {"node_name": "node-2", "ready": False})])
+    write("two-problems-cert-crash-and-lost-node",
+          "Two independent problems: orders crash-loops on an expired certificate, and node-2 stopped reporting "
+          "with both cart pods on it", [
+              *base(SHOP, nodes=[node("node-1"), lost]), *orders, service("orders", SHOP, {"app": "orders"}),
+              *cart, service("cart", SHOP, {"app": "cart"}), endpoints("cart", SHOP, [], not_ready=cart[2:]),
+          ], expect=[
+              {"rule": "pod-crash-loop", "kind": "Deployment", "name": "orders", "evidence": "x509: certificate has expired"},
+              {"rule": "node-not-ready", "kind": "Node", "name": "node-2"},
+              {"rule": "deployment-unavailable", "kind": "Deployment", "name": "cart", "evidence": "replicas: 0/2"},
+          ], logs=[log(orders[2], "orders", "starting\nERROR dial payments:443: x509: certificate has expired or is "
+                       "not yet valid\nFATAL exiting: upstream unavailable\n", previous=True)])
+
+    # Routes to nothing + restarts without a crash, in two namespaces.
+    search = deployment("search", SHOP, [container("search", "registry.example.com/shop/search:2.1.0")], [], replicas=0)
+    probe = http_probe("/healthz", 9090)
+    worker = deployment("worker", "jobs", [container("worker", "registry.example.com/jobs/worker:2.4.0",
+                                                     livenessProbe=probe)], [
+        ([running(started=3, restarts=9, last=terminated("Completed", 0, finished=3))], {})])
+    write("two-problems-route-to-nothing-and-liveness-restarts",
+          "Two independent problems: the search Ingress routes to a Deployment scaled to 0, and worker in "
+          "namespace jobs is restarted by its liveness probe without ever crashing", [
+              *base(SHOP, "jobs"), ingress_class(), *search, service("search", SHOP, {"app": "search"}),
+              endpoints("search", SHOP, []), ingress("search", SHOP, "search.shop.example.com", "search"), *worker,
+              event(worker[2], "Killing", "Container worker failed liveness probe, will be restarted", count=9,
+                    type_="Normal", first=90, last=3, field_path="spec.containers{worker}"),
+          ], expect=[
+              {"rule": "service-backend-scaled-to-zero", "kind": "Service", "namespace": SHOP, "name": "search"},
+              {"rule": "pod-liveness-restarts", "kind": "Deployment", "namespace": "jobs", "name": "worker"},
+          ])
+
+
 def main() -> None:
+    also()
     modern_events()
     exec_format_error()
     multi_attach()
