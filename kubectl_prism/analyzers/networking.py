@@ -32,7 +32,8 @@ from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
 NO_PODS = Rule("service-no-matching-pods", Severity.WARNING,
                "Service selector matches no pods (critical when pods with near-identical labels exist)")
 NO_READY = Rule("service-no-ready-endpoints", Severity.CRITICAL,
-                "Service selects pods but none is ready (warning when a pod finding is the root cause)")
+                "Service selects pods but none is ready, by its Endpoints or EndpointSlices (warning when a "
+                "pod finding or the NotReady node under stale pod statuses is the root cause)")
 TARGET_PORT = Rule("service-target-port-mismatch", Severity.CRITICAL,
                    "Service targetPort matches no containerPort (by number or name) of its pods")
 LB_PENDING = Rule("service-loadbalancer-pending", Severity.WARNING,

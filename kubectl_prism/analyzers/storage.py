@@ -29,7 +29,8 @@ PVC_CLASS = Rule("pvc-storageclass-missing", Severity.CRITICAL,
                  "PersistentVolumeClaim names a StorageClass that does not exist")
 PVC_LOST = Rule("pvc-lost", Severity.CRITICAL, "PersistentVolumeClaim is Lost: its PersistentVolume is gone")
 MOUNT_FAILED = Rule("pod-volume-mount-failed", Severity.CRITICAL,
-                    "Pod stuck in ContainerCreating because a volume cannot be attached or mounted")
+                    "Pod stuck in ContainerCreating because a volume cannot be attached or mounted; "
+                    "Multi-Attach names the pod and node holding a ReadWriteOnce volume")
 
 DEFAULT_CLASS_ANNOTATIONS = ("storageclass.kubernetes.io/is-default-class",
                              "storageclass.beta.kubernetes.io/is-default-class")

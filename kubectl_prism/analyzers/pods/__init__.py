@@ -56,7 +56,8 @@ RULES = (
     Rule(
         CRASH_LOOP,
         Severity.CRITICAL,
-        "Container keeps crashing (CrashLoopBackOff): last exit reason, exit code meaning, decisive log line",
+        "Container keeps crashing (CrashLoopBackOff): last exit reason, exit code meaning, the decisive log "
+        "line (an error signature over the generic last words) with its line number",
     ),
     Rule(OOM_KILLED, Severity.CRITICAL, "Container was OOM-killed: memory limit and a doubled limit to try"),
     Rule(
@@ -72,7 +73,8 @@ RULES = (
     Rule(
         RUN_ERROR,
         Severity.CRITICAL,
-        "Container cannot start (RunContainerError/StartError): e.g. executable not found in $PATH",
+        "Container cannot start (RunContainerError/StartError): executable not found in $PATH, exec format "
+        "error against the node's CPU architecture",
     ),
     Rule(
         INIT_FAILING,
