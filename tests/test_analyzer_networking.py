@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from kubectl_prism.analyzers.networking import analyze_ingresses, analyze_network_policies, analyze_services
+from kubectl_prism.analyzers.ingresses import analyze_ingresses
+from kubectl_prism.analyzers.networking import analyze_network_policies, analyze_services
 from kubectl_prism.findings import Finding, Severity
 from kubectl_prism.snapshot import Gap
 from tests.cluster_builders import (
