@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -42,25 +41,12 @@ class GlobalOptions:
 
 
 DEFAULT_REQUEST_TIMEOUT = "30s"  # kubectl waits forever by default; a plugin that runs in CI may not
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
 def parse_request_timeout(text: str) -> float | None:
     """kubectl's `--request-timeout`: whole seconds ("5"), or a Go duration ("1m30s", "500ms"); 0 = none."""
-    from kubectl_prism.errors import UsageError
-    from kubectl_prism.printable import shown
+    from kubectl_prism.timeutil import parse_duration
 
-    value = text.strip()
-    if value.isdigit():
-        seconds = float(value)
-    else:
-        parts = _DURATION_PART.findall(value)
-        if not parts or "".join(n + u for n, u in parts) != value:
-            raise UsageError(f"invalid --request-timeout {shown(value, 40)}",
-                             hint="a number of seconds or a duration such as 30s, 1m or 500ms; 0 for none")
-        seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
-    return seconds or None
+    hint = "a number of seconds or a duration such as 30s, 1m or 500ms; 0 for none"
+    return parse_duration(text, "--request-timeout", hint=hint) or None
 
 
 _GLOBAL_PARAMS = [

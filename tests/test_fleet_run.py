@@ -125,12 +125,13 @@ def test_no_snapshot_outlives_a_fleet_run(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "seconds"), [
     ("30s", 30), ("5m", 300), ("1h30m", 5400), ("1.5s", 1.5), ("250ms", 0.25), ("90", 90), ("2m30s", 150),
+    (".5s", 0.5), ("1500us", 0.0015),
 ])
 def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text, "--x") == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("text", ["", "soon", "5 m", "-1s", "1d", "nan", "inf", "1h-5m", "m5"])
+@pytest.mark.parametrize("text", ["", "soon", "5 m", "-1s", "1d", "nan", "inf", "1h-5m", "m5", "1.5"])
 def test_bad_durations(text: str) -> None:
     with pytest.raises(UsageError, match="--x"):
         parse_duration(text, "--x")
