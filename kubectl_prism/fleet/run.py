@@ -1,10 +1,11 @@
 """Run one job per context, `parallel` at a time, each within its own deadline.
 
-Threads, not processes: most of a context's time is spent waiting on its API server, and the Python
-work (parsing lists, the analyzers) is short next to it. Measured on 2 CPUs with 8 fake clusters of
-1,000 pods each (benchmarks/fleet_bench.py), a process per context was no faster and held about 1.5x
-the memory of the whole threaded run (every worker carries its own interpreter and imports); threads
-also share one kubeconfig load and one import of the analyzers.
+Threads, not processes: against real clusters a context's time is mostly round trips and credential
+plugins, which threads overlap; its Python work (parsing lists, the analyzers) is CPU-bound either
+way. Measured with benchmarks/fleet_bench.py (8 fake clusters of 1,000 pods, 2 CPUs, load ~7):
+threads with --parallel 4 took 3.6 s and 199 MB; a process per context (a forkserver pool of 4) took
+4.9 s and 387 MB summed over its processes, since every worker carries its own interpreter and
+imports. Threads also share one import of the analyzers.
 
 A context's deadline starts when its worker picks it up (waiting for a free worker does not count).
 It is the gather's run deadline (gather/live.py, on top of --request-timeout for each request): no
