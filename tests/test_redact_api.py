@@ -221,3 +221,12 @@ def test_digest_exemption_needs_the_algorithms_length() -> None:
 def test_password_in_prose(line: str, redacted: bool) -> None:
     out = redact_text(line).text
     assert ("[REDACTED:password]" in out) is redacted, out
+
+
+def test_a_pem_header_cut_short_does_not_swallow_the_next_lines_key() -> None:
+    """Found by test_redact_properties: a bare `-----BEGIN -----` took `token` of the next line into the
+    PEM placeholder, and the token's value then went out without its key."""
+    out = redact_text("-----BEGIN -----\n    token: b36jeu.oui0rtwc36niwftk\n").text
+    assert "b36jeu.oui0rtwc36niwftk" not in out and "token: [REDACTED:" in out
+    cut = redact_text('key: "-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA\\nabcd"').text
+    assert "MIIE" not in cut and "abcd" not in cut

@@ -48,7 +48,8 @@ _PEM_LABEL = r"[A-Z0-9 ]{0,40}"
 # block cut off by a log tail, which runs to the end of its base64 body.
 _PEM = re.compile(
     rf"-----BEGIN (?P<label>{_PEM_LABEL})-----"
-    rf"(?:.{{0,20000}}?-----END {_PEM_LABEL}-----|(?:[A-Za-z0-9+/=\s]|\\[nr])*)",
+    # Cut short (no END line): base64 words only, not a `key:` after it (`token: x` keeps its key).
+    rf"(?:.{{0,20000}}?-----END {_PEM_LABEL}-----|(?:(?:\s|\\[nr])*[A-Za-z0-9+/=]+(?![\w:.-]))*)",
     re.DOTALL,
 )
 # base64("-----BEGIN ") starts with "LS0tLS1CRUdJTi"; kubeconfig and Secret data carry PEM this way.
