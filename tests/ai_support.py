@@ -135,3 +135,38 @@ def unfence(text: str) -> str:
                          text, re.DOTALL)
     assert match, f"not one fenced block: {text[:200]!r}"
     return match.group(2)
+
+
+def request_texts(body: dict[str, Any]) -> list[str]:
+    """The texts a provider tokenizes in a request (either dialect): system, messages, tool schemas."""
+    import json
+
+    texts: list[str] = []
+
+    def add(content: Any) -> None:
+        if isinstance(content, str):
+            texts.append(content)
+        elif isinstance(content, list):
+            for block in content:
+                if isinstance(block, dict):
+                    for key in ("text", "content"):
+                        add(block.get(key))
+                    if block.get("type") == "tool_use":
+                        texts.append(json.dumps(block.get("input")))
+
+    add(body.get("system"))
+    for message in body.get("messages") or []:
+        add(message.get("content"))
+        for call in message.get("tool_calls") or []:
+            texts.append(json.dumps(call))
+    texts += [json.dumps(t) for t in body.get("tools") or []]
+    return texts
+
+
+def request_input_tokens(body: dict[str, Any]) -> int:
+    """A request's input tokens as the provider counts its text (o200k_base), plus 4 per message for
+    the role and message wrappers (OpenAI's documented framing; Anthropic's is of the same size)."""
+    from kubectl_prism.tokens import counter
+
+    count = counter().count
+    return sum(count(t) for t in request_texts(body)) + 4 * (len(body.get("messages") or []) + 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from kubectl_prism.ai_context import build_context
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.kinds import parse_target
 from kubectl_prism.snapshot import LogKey, Snapshot
+from kubectl_prism.tokens import counter
 from tests.cli_helpers import run_main as prism
 from tests.leak import SCENARIO_PATH, SEEDED, assert_no_leak
 from tests.scenarios import load_scenario, write_as_cluster_dump
@@ -114,12 +116,11 @@ def test_payload_has_findings_events_logs_and_objects_redacted() -> None:
     assert f"### Pod shop/{POD}" in text and "CrashLoopBackOff" in text and "LOG_LEVEL" in text
     assert "hunter2-prod" not in text and "managedFields" not in text
     assert ctx.counts == {"env-value": 1, "url-password": 1}
-    assert ctx.tokens == math.ceil(len(text) / 4)
+    assert ctx.tokens == counter().count(text) and ctx.tokens > math.ceil(len(text) / 4)
     assert ctx.cut == []
     doc = ctx.to_dict()
-    assert (
-        doc["sha256"] == hashlib.sha256(text.encode()).hexdigest() and doc["tokensEstimate"] == "characters/4"
-    )
+    assert doc["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert doc["tokensCountedWith"] == "o200k_base (tiktoken)"
 
 
 def test_small_budget_cuts_and_says_what() -> None:
@@ -160,14 +161,19 @@ def test_context_prints_exactly_the_payload_and_a_summary(capsys: Capture) -> No
     assert out.startswith("# Kubernetes context from kubectl-prism (secrets redacted)\n")
     assert "## Findings (" in out and "pod-crash-loop" in out
     assert "kubectl-prism: summary" not in out  # the summary goes to stderr, the payload alone to stdout
-    assert "redacted: " in err and "(estimate: characters/4)" in err
+    assert "redacted: " in err and "tokens (o200k_base (tiktoken)) of a 5," in err
     sha = next(line.split()[-1] for line in err.splitlines() if line.startswith("sha256: "))
     assert sha == hashlib.sha256(out.encode()).hexdigest()
     code, out_json, err_json = prism(
         capsys, "context", "-A", "--snapshot", EXAMPLES / "shop-outage", "-o", "json"
     )
     doc = json.loads(out_json)
-    assert doc["kind"] == "AIContext" and doc["payload"] == out and doc["sha256"] == sha
+    # the fences carry a nonce drawn for each request: two runs differ in it and in nothing else
+    def same(text: str) -> str:
+        return re.sub(r"(<<<(?:end-)?cluster-data) [0-9a-f]{16}", r"\1 NONCE", text)
+
+    assert doc["kind"] == "AIContext" and same(doc["payload"]) == same(out)
+    assert doc["sha256"] == hashlib.sha256(doc["payload"].encode()).hexdigest()
     assert set(doc) >= {"redactions", "tokens", "budgetTokens", "cut", "anonymized", "bytes"}
     assert err_json == ""
 

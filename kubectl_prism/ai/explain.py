@@ -80,13 +80,16 @@ def ai_explain(
     anonymize: bool = False,
     stream_to: IO[str] | None = None,
     purpose: str = "explain",
+    reader: object | None = None,
 ) -> dict[str, Any]:
-    """Ask the configured provider to explain `diagnosis`; return the dict for `Diagnosis.ai`."""
-    from kubectl_prism.ai_context import build_context
+    """Ask the configured provider to explain `diagnosis`; return the dict for `Diagnosis.ai`.
 
-    context = build_context(
-        snapshot, diagnosis.findings, anonymize=anonymize, budget_tokens=settings.context_tokens
-    )
+    `reader` (`gather.on_demand.OnDemand`) reads the dependencies the evidence names when the scope
+    did not hold them."""
+    from kubectl_prism.ai.context import explain_context
+
+    context = explain_context(snapshot, diagnosis.findings, settings=settings, anonymize=anonymize,
+                              reader=reader)
     anonymizer = getattr(context, "anonymizer", None)
     restore: Callable[[str], str] = anonymizer.restore if anonymizer is not None else (lambda s: s)
     provider = make_provider(settings)

@@ -34,23 +34,38 @@ def resolve(explicit: bool | None) -> tuple[AISettings | None, AIError | None]:
         from kubectl_prism.ai.providers import prewarm
 
         prewarm(settings.provider, settings)
+        # The token counter loads its 200k-token vocabulary (~0.4 s): also while the cluster is read.
+        import threading
+
+        from kubectl_prism.tokens import counter_for
+
+        threading.Thread(target=counter_for, args=(settings.provider, settings.model), daemon=True,
+                         name="prism-tokens").start()
     return settings, None
 
 
 def ai_block(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings, anonymize: bool,
-             stream: bool = False, purpose: str = "diagnose") -> dict[str, Any]:
-    """The `ai` dict of the document (ai.explain does redaction, budgeting and the provider call)."""
-    from kubectl_prism.ai.explain import ai_explain
+             g: GlobalOptions, stream: bool = False, purpose: str = "diagnose") -> dict[str, Any]:
+    """The `ai` dict of the document (ai.explain does redaction, budgeting and the provider call).
 
-    return ai_explain(diagnosis, snapshot, settings=settings, anonymize=anonymize,
-                      stream_to=sys.stdout if stream else None, purpose=purpose)
+    What the evidence names beyond the scope (the Service a log cannot reach) is read on demand
+    from the same source as the scope."""
+    from kubectl_prism.ai.explain import ai_explain
+    from kubectl_prism.gather.on_demand import OnDemand
+
+    reader = OnDemand(g)
+    try:
+        return ai_explain(diagnosis, snapshot, settings=settings, anonymize=anonymize,
+                          stream_to=sys.stdout if stream else None, purpose=purpose, reader=reader)
+    finally:
+        reader.close()
 
 
 def quiet(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings, anonymize: bool,
-          purpose: str = "diagnose") -> tuple[dict[str, Any] | None, AIError | None]:
+          g: GlobalOptions, purpose: str = "diagnose") -> tuple[dict[str, Any] | None, AIError | None]:
     """For documents (json/yaml/markdown): the answer is part of the document."""
     try:
-        return ai_block(diagnosis, snapshot, settings, anonymize, purpose=purpose), None
+        return ai_block(diagnosis, snapshot, settings, anonymize, g, purpose=purpose), None
     except AIError as err:
         return None, err
 
@@ -67,7 +82,7 @@ def streamed(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings, ano
     # --show-secrets says (DESIGN §6): these parts are cleared without it.
     write(clear_for_output(settings.describe()).render(ai_header_lines), g)
     try:
-        answer = ai_block(diagnosis, snapshot, settings, anonymize, stream=True, purpose=purpose)
+        answer = ai_block(diagnosis, snapshot, settings, anonymize, g, stream=True, purpose=purpose)
     except AIError as err:
         return None, err
 

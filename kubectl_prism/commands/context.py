@@ -18,23 +18,18 @@ from kubectl_prism.errors import UsageError
 from kubectl_prism.options import GlobalOptions, OutputFormat, with_global_options
 
 if TYPE_CHECKING:
+    from kubectl_prism.ai.config import AISettings
     from kubectl_prism.ai_context import ContextPayload
 
 
-def _budget(explicit: int | None) -> int:
-    from kubectl_prism.ai_context import DEFAULT_BUDGET_TOKENS
-
-    if explicit is not None:
-        if explicit < 100:
-            raise UsageError(f"--budget {explicit} is too small", hint="use at least 100 tokens")
-        return explicit
+def _settings() -> AISettings | None:
+    """The AI settings when there are any (their provider decides how tokens are counted)."""
     try:
         from kubectl_prism.ai.config import load_settings
 
-        settings = load_settings()
+        return load_settings()
     except ImportError:
-        settings = None
-    return settings.context_tokens if settings is not None else DEFAULT_BUDGET_TOKENS
+        return None
 
 
 def summary_lines(ctx: ContextPayload) -> list[str]:
@@ -48,8 +43,9 @@ def summary_lines(ctx: ContextPayload) -> list[str]:
     else:
         lines.append("redacted: nothing matched a secret rule")
     size = len(ctx.payload.encode())
-    lines.append(f"size: {size:,} bytes, ~{ctx.tokens:,} tokens (estimate: characters/4) "
+    lines.append(f"size: {size:,} bytes, {ctx.tokens:,} tokens ({ctx.counted_with}) "
                  f"of a {ctx.budget_tokens:,}-token budget")
+    lines.append(f"collected: {ctx.collected}")
     lines.extend(f"cut to fit: {c}" for c in ctx.cut)
     if ctx.anonymizer is not None:
         lines.append(f"anonymized: {len(ctx.anonymizer)} names, namespaces, IPs and hosts "
@@ -68,7 +64,8 @@ def context(
         "--anonymize",
         help="Replace names, namespaces, IPs and hostnames with stable placeholders.")] = False,
     budget: Annotated[int | None, typer.Option(
-        "--budget", help="Token budget for the context (default: the AI settings', else 3500).",
+        "--budget", help="Token budget for the context (default: what a request may hold, 4,000 tokens "
+        "for a target and 6,000 for a namespace, less the prompt; or context_tokens of the AI settings).",
         show_default=False)] = None,
 ) -> None:
     """Print exactly the redacted context AI would receive, with counts of what was redacted."""
@@ -80,14 +77,21 @@ def context(
     from kubectl_prism.kinds import parse_target
 
     parsed = parse_target(target) if target is not None else None  # "" is a malformed TARGET
-    budget_tokens = _budget(budget)
-    from kubectl_prism.ai_context import build_context
+    if budget is not None and budget < 100:
+        raise UsageError(f"--budget {budget} is too small", hint="use at least 100 tokens")
+    from kubectl_prism.ai.context import explain_context
     from kubectl_prism.analyzers import run_analyzers
     from kubectl_prism.gather import gather_scope
+    from kubectl_prism.gather.on_demand import OnDemand
 
     snapshot = gather_scope(g, parsed)
     findings = run_analyzers(snapshot)
-    ctx = build_context(snapshot, findings, anonymize=anonymize, budget_tokens=budget_tokens)
+    reader = OnDemand(g)
+    try:
+        ctx = explain_context(snapshot, findings, settings=_settings(), anonymize=anonymize, reader=reader,
+                              budget_tokens=budget)
+    finally:
+        reader.close()
     from kubectl_prism.commands._output import echo, write
     from kubectl_prism.redact.output import clear_for_output, payload_output
 

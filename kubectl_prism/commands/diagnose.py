@@ -71,7 +71,7 @@ def diagnose(
 
     streaming = g.output is OutputFormat.text
     if settings is not None and not streaming:
-        diagnosis.ai, ai_error = _ai.quiet(diagnosis, snapshot, settings, anonymize)
+        diagnosis.ai, ai_error = _ai.quiet(diagnosis, snapshot, settings, anonymize, g)
     write(render_diagnosis(diagnosis, g, snapshot.counts()), g)
     if settings is not None and streaming:
         diagnosis.ai, ai_error = _ai.streamed(diagnosis, snapshot, settings, anonymize, g)

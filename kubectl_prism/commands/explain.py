@@ -66,7 +66,8 @@ def explain(
     # The AI sees the object's findings and the same snapshot the explanation was built from.
     as_diagnosis = Diagnosis(explanation.scope, explanation.findings, explanation.gaps)
     if settings is not None and not streaming:
-        explanation.ai, ai_error = _ai.quiet(as_diagnosis, snapshot, settings, anonymize, purpose="explain")
+        explanation.ai, ai_error = _ai.quiet(as_diagnosis, snapshot, settings, anonymize, g,
+                                              purpose="explain")
     write(render_explanation(explanation, g), g)
     if settings is not None and streaming:
         explanation.ai, ai_error = _ai.streamed(
