@@ -48,6 +48,7 @@ PART_SHARE = 0.3  # no single object, log or event list takes more than this sha
 MAX_EVENTS = 30
 FOOTER_RESERVE = 25  # tokens kept for the title of the "left out" section; each line takes its own
 MIN_PART_TOKENS = 40  # below this much room left, nothing more is even built
+_NONCE_FOR_COUNTING = "0a" * 8  # 22 o200k tokens in a fence line: more than any 16-hex nonce
 WORKLOAD_KINDS = ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job")
 
 
@@ -248,7 +249,15 @@ def build_context(snapshot: Snapshot, findings: Sequence[Finding], *, anonymize:
     from kubectl_prism.ai.changes import collected_at
     from kubectl_prism.tokens import counter as default_counter
 
-    count = (counter or default_counter()).count
+    real_count = (counter or default_counter()).count
+    nonce = nonce or new_nonce()
+
+    def count(text: str) -> int:
+        # The nonce is random and so is its token count (11 to 21 per fence with o200k): count
+        # every nonce as a placeholder that costs at least as much, so what fits the budget never
+        # depends on the draw and two runs differ in the nonce alone.
+        return real_count(text.replace(nonce, _NONCE_FOR_COUNTING))
+
     anonymizer: Anonymizer | None = None
     if anonymize:
         anonymizer = Anonymizer()
@@ -257,7 +266,7 @@ def build_context(snapshot: Snapshot, findings: Sequence[Finding], *, anonymize:
         anonymizer.learn_all(snapshot)
         for dep in dependencies:
             anonymizer.learn_all([dep.service, *dep.pods, *dep.near])
-    b = _Builder(snapshot, anonymizer, nonce or new_nonce())
+    b = _Builder(snapshot, anonymizer, nonce)
     when, how = collected_at(snapshot)
     collected = f"{when.strftime('%Y-%m-%dT%H:%M:%SZ')} ({how})"
     budget = max(budget_tokens, 0)
@@ -307,7 +316,7 @@ def build_context(snapshot: Snapshot, findings: Sequence[Finding], *, anonymize:
         cut.append(f"{labels.pop()} (over the token budget)")
         payload = _with_footer(b, pieces, cut)
         tokens = count(payload.text)
-    return ContextPayload(payload, budget_tokens, cut, anonymizer, tokens,
+    return ContextPayload(payload, budget_tokens, cut, anonymizer, real_count(payload.text),
                           (counter or default_counter()).name, collected)
 
 

@@ -252,3 +252,19 @@ def test_no_seeded_secret_leaks_from_live_context(capsys: Capture, fake_kube, tm
     assert code == 0, err
     assert "source=live" in out and "api-6f7c9d8b5-x2x7k" in out
     assert_no_leak(out + err)
+
+
+def test_what_fits_the_budget_does_not_depend_on_the_nonce() -> None:
+    # The cheapest and the dearest 16-hex nonces in o200k tokens (9 and 21 per fence line): the
+    # same parts fit under both, so two runs differ in the nonce alone (CI once saw a pod's
+    # object cut in one run and kept in the next).
+    from kubectl_prism.analyzers import run_analyzers
+    from kubectl_prism.gather.snapshot_files import load_snapshot_path
+
+    snap = load_snapshot_path(EXAMPLES / "shop-outage")
+    findings = run_analyzers(snap)
+    cheap, dear = "f" * 16, "0a0a0a0a0a0a0a0b"
+    payloads = [build_context(snap, findings, nonce=n) for n in (cheap, dear)]
+    assert payloads[0].cut == payloads[1].cut and payloads[0].cut  # this scope overflows the budget
+    assert payloads[0].payload.text.replace(cheap, "N") == payloads[1].payload.text.replace(dear, "N")
+    assert all(p.tokens <= p.budget_tokens for p in payloads)
