@@ -79,7 +79,10 @@ def test_structured_answer_through_the_tool(server: FakeAIServer, scoped: tuple[
     assert result["summary"] == ANSWER["summary"]
     assert result["evidence"] == ANSWER["evidence"]
     assert result["remediation"] == [
-        {"description": "Check the database Service", "command": "kubectl -n shop get svc db"}
+        {"description": "Check the database Service", "command": "kubectl -n shop get svc db", "source": "ai",
+         "category": "read-only",
+         "reason": "reads service/db in namespace shop; read-only, runs without asking (output redacted and "
+         "capped)"}
     ]
     assert result["confidence"] == "high"
     assert result["explanation"] == "The api pod cannot reach its database."

@@ -258,4 +258,4 @@ def test_ai_answer_is_added_to_the_document_and_streamed_in_text(
         assert code == 0, err
         assert out.index("CRITICAL (") < out.index("AI explanation") < out.index("The web pod crashes")
         assert "root cause:  web cannot reach its database" in out
-        assert "$ kubectl -n shop get endpoints" in out
+        assert "AI-proposed, read-only: kubectl -n shop get endpoints" in out

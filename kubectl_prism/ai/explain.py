@@ -61,7 +61,12 @@ class StreamWriter:
 
     def _write(self, text: str) -> None:
         if text:
-            self._out.write(self._restore(text))
+            # Model text goes out as every other output does: redacted, and without the escape
+            # sequences (title, clear screen, clipboard) a model can be talked into writing.
+            from kubectl_prism.printable import printable
+            from kubectl_prism.redact import redact_text
+
+            self._out.write(printable(redact_text(self._restore(text)).text))
             self._out.flush()
             self._last = text[-1]
 
@@ -70,6 +75,9 @@ class StreamWriter:
         self._flush()
         if self._last and self._last != "\n":
             self._write("\n")
+        finish = getattr(self._out, "finish", None)
+        if finish is not None:  # a renderer holding back an unfinished block (render.stream_markdown)
+            finish()
 
 
 def ai_explain(
@@ -120,7 +128,12 @@ def ai_explain(
         completions.append(second)
         answer = _answer_from(_report_call(second), second.text) or _prose_answer(first.text or second.text)
 
+    from kubectl_prism.ai.proposals import label_commands, unverified
+
+    # Quotes are checked against what was sent (placeholders and all), commands once names are real.
     result = _restored(answer, restore)
+    result["unverified_evidence"] = [restore(e) for e in unverified(answer["evidence"], context.payload.text)]
+    result["remediation"] = label_commands(result["remediation"], snapshot.namespace)
     result.update(
         {
             "explanation": restore(first.text.strip()),

@@ -56,9 +56,20 @@ def ai_block(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings, ano
     reader = OnDemand(g)
     try:
         return ai_explain(diagnosis, snapshot, settings=settings, anonymize=anonymize,
-                          stream_to=sys.stdout if stream else None, purpose=purpose, reader=reader)
+                          stream_to=stream_sink(g) if stream else None, purpose=purpose, reader=reader)
     finally:
         reader.close()
+
+
+def stream_sink(g: GlobalOptions) -> Any:
+    """Where streamed model text goes: rendered Markdown on a colour terminal, plain text otherwise."""
+    from kubectl_prism.render.console import use_color
+
+    if use_color(g.no_color, sys.stdout):
+        from kubectl_prism.render.stream_markdown import MarkdownStream
+
+        return MarkdownStream(sys.stdout)
+    return sys.stdout
 
 
 def quiet(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings, anonymize: bool,

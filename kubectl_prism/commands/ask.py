@@ -6,7 +6,6 @@ the command that turns AI on.
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -73,7 +72,9 @@ def ask(
     ]
     restore = anonymizer.restore if anonymizer is not None else None
     streaming = g.output is OutputFormat.text
-    writer = StreamWriter(sys.stdout, restore) if streaming else None
+    from kubectl_prism.commands._ai import stream_sink
+
+    writer = StreamWriter(stream_sink(g), restore) if streaming else None
     try:
         result = run_loop(
             provider,
@@ -91,7 +92,8 @@ def ask(
         if writer is not None:
             writer.close()
     answer = restore(result.text) if restore else result.text
-    doc = _answer_doc(question, answer, result, provider.name, provider.model, DISCLAIMER)
+    doc = _answer_doc(question, answer, result, provider.name, provider.model, DISCLAIMER,
+                      tools.scope().namespace)
     from kubectl_prism.commands._output import write
     from kubectl_prism.redact.output import clear_for_output
 
@@ -109,10 +111,14 @@ def ask(
 
 
 def _answer_doc(
-    question: str, answer: str, result: LoopResult, provider: str, model: str, disclaimer: str
+    question: str, answer: str, result: LoopResult, provider: str, model: str, disclaimer: str,
+    namespace: str | None = None,
 ) -> dict[str, Any]:
+    from kubectl_prism.ai.proposals import classify_command, commands_in
     from kubectl_prism.ai.usage import token_counts
 
+    # Commands in the prose are the model's: labelled and classified like explain's remediation.
+    proposed = [{"command": c, **classify_command(c, namespace)} for c in commands_in(answer)]
     return {
         "apiVersion": "prism/v1",
         "kind": "Answer",
@@ -126,6 +132,7 @@ def _answer_doc(
         "model": model,
         "tokens": {**token_counts(result), "requests": result.requests},
         "truncated": result.truncated,
+        "proposedCommands": proposed,
         "disclaimer": disclaimer,
     }
 
@@ -134,6 +141,12 @@ def _footer(doc: dict[str, Any], result: LoopResult) -> str:
     from kubectl_prism.ai.usage import usage_text
 
     out = ["", doc["disclaimer"]]
+    if doc.get("proposedCommands"):
+        out.append("Commands in this answer are AI-proposed; review before running:")
+        for step in doc["proposedCommands"]:
+            out.append(f"  [{step['category']}] {step['command']}")
+            if step.get("warning"):
+                out.append(f"    ! {step['warning']}")
     if result.stopped:
         why = "step budget" if result.stopped == "max_steps" else "token budget"
         out.append(f"(stopped early: {why} reached)")
@@ -151,6 +164,12 @@ def _footer(doc: dict[str, Any], result: LoopResult) -> str:
 
 def _markdown(doc: dict[str, Any]) -> str:
     lines = [f"**Q:** {doc['question']}", "", doc["answer"], "", f"> {doc['disclaimer']}", ""]
+    if doc.get("proposedCommands"):
+        lines.append("AI-proposed commands (review before running):")
+        for step in doc["proposedCommands"]:
+            warning = f" — **warning:** {step['warning']}" if step.get("warning") else ""
+            lines.append(f"- _{step['category']}_ `{step['command']}`{warning}")
+        lines.append("")
     if doc["toolsCalled"]:
         lines.append("Tools called:")
         lines += [f"- `{t['name']}` ({t['status']})" for t in doc["toolsCalled"]]

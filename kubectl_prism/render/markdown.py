@@ -135,12 +135,18 @@ def _ai(ai: dict[str, Any], h: str) -> list[str]:
             out.append(f"- **{label}:** {text_block(str(ai[key]))}")
     out.append("")
     if ai.get("evidence"):
-        out += ["**Evidence**", "", *(f"- {code(str(e))}" for e in ai["evidence"]), ""]
+        unverified = set(ai.get("unverified_evidence") or [])
+        out += ["**Evidence**", "", *(f"- {code(str(e))}" + (" _(unverified: not in the context sent)_"
+                                                            if e in unverified else "")
+                                      for e in ai["evidence"]), ""]
     if ai.get("remediation"):
-        out += ["**Remediation**", ""]
+        out += ["**Remediation (AI-proposed: review before running)**", ""]
         for n, step in enumerate(ai["remediation"], 1):
             out.append(f"{n}. {text_block(str(step.get('description', '')))}")
             if step.get("command"):
+                out += ["", f"   _AI-proposed, {step.get('category') or 'unclassified'}_"]
+                if step.get("warning"):
+                    out += ["", f"   > **Warning:** {text_block(str(step['warning']))}"]
                 out += ["", *("   " + line for line in code_block(str(step["command"]), "sh"))]
             out.append("")
     if ai.get("disclaimer"):

@@ -132,6 +132,9 @@ def ai_header_lines(who: str) -> Lines:
     return out
 
 
+_CATEGORY_STYLE = {"read-only": DIM, "changes": "yellow", "destructive": "bold red"}
+
+
 def ai_lines(out: Lines, ai: dict[str, Any], streamed: bool = False) -> None:
     """The AI block (see ai.explain): prose (unless it was already streamed), root cause, steps."""
     if not streamed:
@@ -147,14 +150,21 @@ def ai_lines(out: Lines, ai: dict[str, Any], streamed: bool = False) -> None:
         _field(out, "confidence", str(ai["confidence"]))
     if ai.get("evidence"):
         _field(out, "evidence", "")
+        unverified = set(ai.get("unverified_evidence") or [])
         for item in ai["evidence"]:
-            out.add(("- ", DIM), str(item), indent=6)
+            flag = ("  (unverified: not in the context sent)", "yellow") if item in unverified else ("", None)
+            out.add(("- ", DIM), str(item), flag, indent=6)
     if ai.get("remediation"):
         _field(out, "fix", "")
         for step in ai["remediation"]:
             out.add(("- ", DIM), str(step.get("description", "")), indent=6)
             if step.get("command"):
-                out.add(("$ ", DIM), (str(step["command"]), "bold"), indent=8)
+                # The model's commands never look like a rule's fix: labelled, classified, warned.
+                category = str(step.get("category") or "unclassified")
+                style = _CATEGORY_STYLE.get(category, "yellow")
+                out.add((f"AI-proposed, {category}: ", style), (str(step["command"]), "bold"), indent=8)
+                if step.get("warning"):
+                    out.add((f"! {step['warning']}", "bold red"), indent=10)
     if ai.get("disclaimer"):
         out.add((str(ai["disclaimer"]), DIM), indent=2)
     if isinstance(ai.get("tokens"), dict):
