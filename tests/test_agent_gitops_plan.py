@@ -148,3 +148,20 @@ def test_branch_names_are_safe() -> None:
     assert branch_name("service-no-matching-pods", "api") == "prism/fix-service-no-matching-pods-api"
     assert branch_name("x", "../../HEAD..lock") == "prism/fix-x-head-lock"
     assert branch_name(None, "a b") == "prism/fix-step-a-b"
+
+
+def test_a_manifest_with_an_alias_bomb_is_refused_quickly(api: FakeKubeAPI, kubectl: Path,
+                                                         tmp_path: Path) -> None:
+    import time
+
+    work, _ = make_repo(tmp_path, kustomize=False)
+    bomb = "".join(f"x{i}: &x{i} [" + ", ".join([f"*x{i - 1}"] * 9) + "]\n" for i in range(1, 12))
+    (work / "apps/service.yaml").write_text(SERVICE + "  bomb:\n    x0: &x0 lol\n" +
+                                            "".join("    " + line + "\n" for line in bomb.splitlines()))
+    git(work, "commit", "-q", "-am", "bomb")
+    step = classify_command_line(
+        "kubectl patch service api -n shop -p '{\"spec\":{\"selector\":{\"app\":\"api-v2\"}}}'", _scope(api))
+    started = time.monotonic()
+    with pytest.raises(GitOpsRefused, match="anchors and aliases"):
+        plan_gitops(GitRepo.open(str(work)), step, kubectl=str(kubectl))
+    assert time.monotonic() - started < 20 and api.mutations == []

@@ -50,6 +50,11 @@ def fix(
         "--plan", help="Print the plan (each step classified, with its server-side preview) and change "
         "nothing. Exit 5 when it holds a change. What `fix` does without a terminal to ask.")] = False,
     ai: AiFlag = None,
+    repo: Annotated[str | None, typer.Option(
+        "--repo", metavar="PATH", help="GitOps: change the objects' manifests in this git repository "
+        "instead of the cluster (plain YAML or kustomize overlays); each change is committed on a branch "
+        "prism/fix-RULE-NAME after a yes, pushed only after a second yes. Needs `agent enable --gitops`.",
+        show_default=False)] = None,
 ) -> None:
     """Fix what diagnose found, one confirmed step at a time (agent mode; off until `agent enable`)."""
     from kubectl_prism.agent.settings import require_agent, resolve_kubectl
@@ -58,13 +63,16 @@ def fix(
     if g.output not in (OutputFormat.text, OutputFormat.json, OutputFormat.markdown):
         raise UsageError(f"-o {g.output.value} is not supported by fix", hint="use -o text, json or markdown")
     parsed = parse_target(target) if target is not None else None
-    agent = require_agent()  # exit 2 with the command that turns agent mode on
+    agent = require_agent(gitops=repo is not None)  # exit 2 with the command that turns it on
     if g.snapshot is not None:
         raise UsageError("fix changes a live cluster and cannot read a snapshot",
                          hint="drop --snapshot (`diagnose --snapshot` shows the findings offline)")
     if ai:
         raise UsageError("fix --ai is not available in this version", hint="use `kubectl prism fix --no-ai`")
     kubectl = resolve_kubectl(configured=agent.kubectl)
+    from kubectl_prism.commands import _fix_gitops as gitops
+
+    git_repo = gitops.open_repo(repo) if repo is not None else None
     from kubectl_prism.agent.scope import resolve_scope
 
     scope = resolve_scope(g)
@@ -83,6 +91,14 @@ def fix(
             echo("No terminal to ask: printing the plan; nothing is changed.", err=True)
     if tty is None:
         print_plan(g, scope, findings, steps, kubectl)
+        return
+    if git_repo is not None:
+        from kubectl_prism.agent.steps import RuleSource
+
+        changes = sum(1 for s in steps if s.decision.needs_approval)
+        with tty:
+            loop = gitops.walk(g, scope, RuleSource(steps), changes, kubectl, _prompter(tty, g), git_repo)
+        gitops.finish(g, loop)
         return
     with tty:
         outcomes = _walk(g, scope, steps, kubectl, _prompter(tty, g))

@@ -15,6 +15,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 from kubectl_prism.agent.gitops.fields import ChangeProblem, FieldChange, apply_change, defines
@@ -54,18 +55,28 @@ def _indentation(text: str) -> tuple[int, int, int]:
     """(mapping indent, sequence indent, dash offset) as the file writes them."""
     lines = text.splitlines()
     mapping = 2
-    for a, b in zip(lines, lines[1:], strict=False):
+    for a, b in pairwise(lines):
         key, child = _KEY_LINE.match(a), re.match(r"^(\s*)\S", b)
         if key and child and not _DASH_LINE.match(b) and len(child.group(1)) > len(key.group(1)):
             mapping = len(child.group(1)) - len(key.group(1))
             break
-    for a, b in zip(lines, lines[1:], strict=False):
+    for a, b in pairwise(lines):
         key, dash = _KEY_LINE.match(a), _DASH_LINE.match(b)
         if key and dash:
             offset = len(dash.group(1)) - len(key.group(1))
             if offset >= 0:
                 return mapping, offset + 2, offset
     return mapping, mapping, 0
+
+
+def _has_alias(text: str) -> bool:
+    """Whether the YAML uses an alias (`*name`): an alias bomb expands without bound when walked."""
+    import yaml
+
+    try:
+        return any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as err:
+        raise ChangeProblem(f"the manifest is not readable YAML: {str(err).splitlines()[0][:120]}") from None
 
 
 def _plain(value: Any) -> Any:
@@ -88,6 +99,9 @@ class Workspace:
                 raise ChangeProblem(f"{rel} has changes that are not committed: commit or stash them first "
                                     "(prism commits on top of HEAD)")
             text = data.decode("utf-8")
+            if _has_alias(text):
+                raise ChangeProblem(f"{rel} uses YAML anchors and aliases: prism does not edit such a file "
+                                    "(one change could land in several places); edit it by hand")
             self._texts[rel] = text
             self._docs[rel] = list(_yaml(text).load_all(text))
         return self._docs[rel]

@@ -130,7 +130,8 @@ class GitRepo:
 
     # --- branches, commits, pushes --------------------------------------------------------------
     def branch_exists(self, branch: str) -> bool:
-        return self.git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False).returncode == 0
+        found = self.git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False)
+        return found.returncode == 0
 
     def free_branch(self, wanted: str) -> str:
         """`wanted`, or `wanted-2`, `-3`, ... when it exists: prism never moves an existing branch."""

@@ -1,0 +1,61 @@
+"""`fix --repo PATH` (GitOps): the same steps as `fix`, carried out as commits in a git repository.
+
+`fix.py` calls `open_repo` before reading the cluster (a bad path fails fast, exit 2) and `walk` at a
+terminal; the steps go through `agent.gitops.flow.GitOpsLoop` instead of the live fix loop, so the
+cluster is never changed. The run ends with the branches, commits and pushes it made; exit 5 when a
+step was declined, refused or failed, or the person quit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from kubectl_prism.errors import AgentStopped
+
+if TYPE_CHECKING:
+    from kubectl_prism.agent.decision import Scope
+    from kubectl_prism.agent.gitops.flow import GitOpsLoop
+    from kubectl_prism.agent.gitops.repo import GitRepo
+    from kubectl_prism.agent.steps import StepSource
+    from kubectl_prism.agent.terminal import Prompter
+    from kubectl_prism.options import GlobalOptions
+
+
+def open_repo(path: str) -> GitRepo:
+    from kubectl_prism.agent.gitops.repo import GitRepo
+
+    return GitRepo.open(path)
+
+
+def walk(g: GlobalOptions, scope: Scope, source: StepSource, changes: int, kubectl: str,
+         prompter: Prompter, repo: GitRepo, *, run_read_only: bool = False) -> GitOpsLoop:
+    from kubectl_prism.agent.gitops.flow import GitOpsLoop
+    from kubectl_prism.commands._output import echo
+
+    echo(f"GitOps: {changes} step{'s' if changes != 1 else ''} of {scope.describe()} become manifest "
+         f"changes in {repo.root}; each is shown as a diff and committed on its own branch after your "
+         "yes; pushing is a second question. The cluster is not changed.")
+    loop = GitOpsLoop(prompter, kubectl, repo, run_read_only=run_read_only)
+    loop.run(source, total=changes)
+    return loop
+
+
+def finish(g: GlobalOptions, loop: GitOpsLoop) -> None:
+    from kubectl_prism.agent import steps as st
+    from kubectl_prism.commands._output import clear, echo, write
+    from kubectl_prism.render.fix import summary_lines
+
+    for result in loop.results:
+        if result.commit:
+            pushed = f", pushed to {result.remote}" if result.pushed else ", not pushed"
+            files = ", ".join(result.plan.files if result.plan else [])
+            echo(f"  {result.branch}: {result.commit[:12]} {files}{pushed}")
+    counts = Counter(o.status for o in loop.outcomes)
+    write(clear({"counts": dict(counts)}, g).render(summary_lines), g)
+    if counts[st.QUIT]:
+        raise AgentStopped("stopped: you quit; the steps after it were not carried out")
+    stopped = counts[st.DECLINED] + counts[st.REFUSED] + counts[st.FAILED]
+    if stopped:
+        raise AgentStopped(f"{stopped} step{'s' if stopped != 1 else ''} declined, refused or failed: "
+                           "not every finding has a manifest change")
