@@ -17,6 +17,7 @@ import pytest
 from kubectl_prism import audit
 from tests.agent_fix_support import (
     KUBECTL,
+    QUESTION,
     SHOP_STEPS,
     answer,
     finish,
@@ -195,3 +196,38 @@ def test_colour_on_a_terminal(shop: FakeKubeAPI) -> None:
     finish(child)
     assert "\x1b[" in shown and "ghcr.io/acme-shop/web:v2.4.0" in shown
     assert json.dumps(mutations(shop)) == "[]"
+
+
+def test_ctrl_c_at_the_question_exits_130_and_changes_nothing(shop: FakeKubeAPI) -> None:
+    child = spawn_fix(shop, "-n", "shop")
+    child.expect(QUESTION)
+    child.sendintr()
+    code, tail = finish(child)
+    assert code == 130 and "Traceback" not in tail
+    assert mutations(shop) == []
+
+
+def test_an_answer_that_is_not_one_of_the_five_is_asked_again(shop: FakeKubeAPI) -> None:
+    child = spawn_fix(shop, "-n", "shop")
+    answer(child, "yes please")  # not `y` or `yes`: nothing runs on a near-yes
+    child.expect("Please answer one of: y, n, e, s, q.")
+    answer(child, "Y")  # case does not matter
+    child.expect("ran")
+    answer(child, "q")
+    finish(child)
+    assert mutations(shop) == [("PATCH", "/apis/apps/v1/namespaces/shop/deployments/web")]
+
+
+def test_the_card_carries_the_warning_lines_of_a_step(shop: FakeKubeAPI) -> None:
+    from kubectl_prism.agent import Scope, classify_command_line
+    from kubectl_prism.agent.confirm import step_card
+    from kubectl_prism.agent.steps import ProposedStep
+    from kubectl_prism.render.fix import card_lines
+
+    decision = classify_command_line("kubectl -n shop delete pod api-7d9c5b8f6d-nnhwj", Scope("shop"))
+    flag = "`api-7d9c5b8f6d-nnhwj` appears only in tool output, not in your question"
+    step = ProposedStep(decision, "the log says so", source="ai", warnings=(flag,))
+    text = card_lines(step_card(step, decision, None, number=1)).text()
+    assert "DESTRUCTIVE  kubectl -n shop delete pod api-7d9c5b8f6d-nnhwj" in text
+    assert "! warning: `api-7d9c5b8f6d-nnhwj` appears only in tool output" in text
+    assert "type back:" in text and "proposed by ai" in text

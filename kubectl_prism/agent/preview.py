@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ from kubectl_prism.agent.execute import PreviewUnavailable, StepRefused, preview
 
 PREVIEWED, NOT_PREVIEWED, REFUSED = "previewed", "not previewed", "refused"
 MAX_DIFF_LINES = 400
+MAX_SELECTED_READS = 20  # objects picked by a selector read for the diff; the rest are listed by name
 
 
 @dataclass
@@ -73,8 +75,12 @@ def compute_preview(decision: Decision, *, kubectl: str) -> Preview:
     if after is None:  # cordon, uncordon, drain: kubectl's own lines
         preview.server_said = dry.stdout.text.strip()
     else:
-        before = [doc for doc, _ in live.values() if doc is not None]
-        preview.diff, preview.note = _diff(decision, before, after)
+        before = {_key(doc): doc for doc, _ in live.values() if doc is not None}
+        for doc in [d for d in after if _key(d) not in before][:MAX_SELECTED_READS]:
+            found = _read_live(decision, _ref(doc), kubectl)[0]  # an object the selector picked
+            if found is not None:
+                before[_key(found)] = found
+        preview.diff, preview.note = _diff(before, after)
     if decision.by_selector or len(decision.objects) != 1:
         preview.affected = _names(decision, kubectl)
     return preview
@@ -127,8 +133,11 @@ def _documents(text: str) -> list[dict[str, Any]] | None:
     """The objects in kubectl's `-o yaml` output (a List is unpacked); None when it is not YAML objects."""
     import yaml
 
+    # kubectl prints each object of a multi-object write (`label pods -l ...`) as its own YAML document
+    # without a `---` between them; its keys are sorted, so every object starts at `apiVersion:`.
+    chunks = re.split(r"(?m)^(?=apiVersion:)", text)
     try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
+        docs = [d for chunk in chunks for d in yaml.safe_load_all(chunk) if d is not None]
     except yaml.YAMLError:
         return None
     if not docs or not all(isinstance(d, dict) and "kind" in d for d in docs):
@@ -149,20 +158,38 @@ def _resource_version(doc: dict[str, Any] | None) -> str | None:
     return str(rv) if rv is not None else None
 
 
-def _diff(decision: Decision, before: list[dict[str, Any]],
+def _key(doc: dict[str, Any]) -> tuple[str, str, str]:
+    meta = doc.get("metadata") or {}
+    return (str(doc.get("kind", "")), str(meta.get("namespace") or ""), str(meta.get("name", "")))
+
+
+def _ref(doc: dict[str, Any]) -> ObjectRef:
+    """How to GET an object kubectl printed: `deployment.apps` NAME in its namespace."""
+    kind, namespace, name = _key(doc)
+    group = str(doc.get("apiVersion", "")).rpartition("/")[0]
+    resource = f"{kind.lower()}.{group}" if group else kind.lower()
+    return ObjectRef(resource, name, kind, namespace or None)
+
+
+def _diff(before: dict[tuple[str, str, str], dict[str, Any]],
           after: list[dict[str, Any]]) -> tuple[str, str | None]:
-    """Unified diff of the redacted objects; a note when the change lies only in redacted values."""
-    from kubectl_prism.redact import redact_objects
+    """A unified diff per object (live -> server dry run) of the redacted objects; a note when nothing
+    shows because the change lies only in redacted values, or because there is no change."""
+    from kubectl_prism.redact import redact_object
 
-    def text(docs: list[dict[str, Any]]) -> str:
-        return redact_objects([_without_noise(d) for d in docs], fmt="yaml").text
+    def text(doc: dict[str, Any] | None) -> list[str]:
+        return [] if doc is None else redact_object(_without_noise(doc), fmt="yaml").text.splitlines()
 
-    old, new = text(before), text(after)
-    label = ", ".join(str(o) for o in decision.objects) or "objects"
-    lines = list(difflib.unified_diff(old.splitlines(), new.splitlines(), f"live {label}",
-                                      f"{label} after the step (server dry run)", lineterm="", n=3))
+    lines: list[str] = []
+    changed = False
+    for doc in after:
+        old = before.get(_key(doc))
+        kind, _, name = _key(doc)
+        label = f"{kind.lower()}/{name}"
+        changed = changed or old is None or _without_noise(old) != _without_noise(doc)
+        lines += difflib.unified_diff(text(old), text(doc), f"live {label}" if old else "(not there now)",
+                                      f"{label} after the step (server dry run)", lineterm="", n=3)
     if not lines:
-        changed = [_without_noise(d) for d in before] != [_without_noise(d) for d in after]
         return "", ("the change is only in values prism redacts (it cannot show them)" if changed
                     else "the server says this step changes nothing")
     if len(lines) > MAX_DIFF_LINES:

@@ -89,8 +89,10 @@ def fix(
             from kubectl_prism.commands._output import echo
 
             echo("No terminal to ask: printing the plan; nothing is changed.", err=True)
-    if tty is None:
-        print_plan(g, scope, findings, steps, kubectl)
+    if tty is None or not any(s.decision.needs_approval for s in steps):
+        if tty is not None:
+            tty.close()
+        print_plan(g, scope, findings, steps, kubectl)  # nothing to ask about: the plan says so
         return
     if git_repo is not None:
         from kubectl_prism.agent.steps import RuleSource
