@@ -42,12 +42,12 @@ def test_approving_the_selector_patch_resolves_the_finding_and_changes_only_that
     child = spawn_fix(shop, "-n", "shop", "--no-ai")
     first = answer(child, "n")  # set image web: declined
     assert SHOP_STEPS[0] in first and "MUTATING" in first and "Step 1 of 6" in first
-    assert "-        - image: ghcr.io/acme-shop/web:v2.41" in first
-    assert "+        - image: ghcr.io/acme-shop/web:v2.4.0" in first
+    assert "-      - image: ghcr.io/acme-shop/web:v2.41" in first
+    assert "+      - image: ghcr.io/acme-shop/web:v2.4.0" in first
     answer(child, "s")  # set resources worker: skipped
     third = answer(child, "y")  # the Service selector patch
     assert "service-no-matching-pods" in third and SHOP_STEPS[2] in third
-    assert "-      app: postgres" in third and "+      app: postgresql" in third
+    assert "-    app: postgres" in third and "+    app: postgresql" in third
     child.expect("ran")
     answer(child, "q")  # rollout undo notifier: quit; nothing after it is asked
     code, tail = finish(child)
@@ -111,7 +111,7 @@ def test_an_edited_step_is_classified_previewed_and_asked_again(shop: FakeKubeAP
     child.expect("New command")
     child.sendline("kubectl -n shop set resources deployment/worker -c worker --limits=memory=512Mi")
     shown = answer(child, "y")
-    assert "edited by you" in shown and "+              memory: 512Mi" in shown
+    assert "edited by you" in shown and "+            memory: 512Mi" in shown
     child.expect("ran")
     answer(child, "q")
     finish(child)

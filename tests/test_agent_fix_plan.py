@@ -36,7 +36,7 @@ def test_without_a_terminal_fix_prints_the_plan_changes_nothing_and_exits_5(shop
     assert "Fix plan for namespace shop of context fake: 11 findings, 6 steps" in result.stdout
     for step in SHOP_STEPS:
         assert step in result.stdout
-    assert "+      app: postgresql" in result.stdout
+    assert "+    app: postgresql" in result.stdout
     assert mutations(shop) == []
     dry_runs = [r for r in shop.requests if r.dry_run]
     assert {r.method for r in dry_runs} == {"PATCH"} and len(dry_runs) >= 5  # previews ran, as dry runs
@@ -50,7 +50,7 @@ def test_the_plan_as_json_holds_every_step_classified_root_causes_first(shop: Fa
     assert [s["commandLine"] for s in changes] == SHOP_STEPS
     db = changes[2]
     assert db["finding"]["id"] == "service-no-matching-pods" and db["preview"]["status"] == "previewed"
-    assert "+      app: postgresql" in db["preview"]["diff"] and len(db["preview"]["sha256"]) == 64
+    assert "+    app: postgresql" in db["preview"]["diff"] and len(db["preview"]["sha256"]) == 64
     assert db["preview"]["resourceVersions"]["service/db"]
     # The Service is the root cause of the api crash loop: its steps come before the crash loop's.
     ids = [s["finding"]["id"] for s in plan["steps"]]
@@ -71,7 +71,7 @@ def test_the_plan_as_markdown_for_a_pull_request_comment(shop: FakeKubeAPI) -> N
     md = result.stdout
     assert md.startswith("## kubectl prism fix plan: namespace shop of context fake")
     assert "**6 steps that change something**" in md
-    assert "```diff\n" in md and "+      app: postgresql" in md
+    assert "```diff\n" in md and "+    app: postgresql" in md
     assert "`service-no-matching-pods`" in md
     assert mutations(shop) == []
 

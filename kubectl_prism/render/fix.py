@@ -10,7 +10,7 @@ from typing import Any
 
 from kubectl_prism.printable import printable
 from kubectl_prism.render.agent import CATEGORY_STYLE
-from kubectl_prism.render.console import DIM, SEVERITY_STYLE, Lines
+from kubectl_prism.render.console import DIM, SEVERITY_STYLE, Line, Lines
 from kubectl_prism.render.markdown import code, code_block, text_block
 
 _DIFF_STYLE = {"+": "green", "-": "red", "@": "cyan"}
@@ -28,8 +28,7 @@ def card_lines(card: dict[str, Any]) -> Lines:
     """What the person sees before the question (or a step's result, for `kind: result`)."""
     if card.get("kind") == "result":
         return result_lines(card)
-    out = Lines()
-    out.blank()
+    out = Lines([Line()])  # a blank line between one step and the next
     head = f"Step {card['number']} of {card['total']}" if card.get("number") and card.get("total") else (
         f"Step {card['number']}" if card.get("number") else "Step")
     finding = card.get("finding")
@@ -155,8 +154,7 @@ def plan_markdown(plan: dict[str, Any]) -> str:
 
 
 def before_after_lines(doc: dict[str, Any]) -> Lines:
-    out = Lines()
-    out.blank()
+    out = Lines([Line()])
     out.add(("Before/after", "bold"), f" (re-diagnosed {printable(doc['scopeText'])}):")
     groups = (("resolved", "resolved", "bold green"), ("still there", "stillThere", "bold yellow"),
               ("new", "new", "bold red"))
@@ -171,8 +169,7 @@ def before_after_lines(doc: dict[str, Any]) -> Lines:
 
 
 def summary_lines(doc: dict[str, Any]) -> Lines:
-    out = Lines()
-    out.blank()
+    out = Lines([Line()])
     counts = doc["counts"]
     parts = [f"{n} {status}" for status, n in counts.items() if n]
     out.add(("Steps: ", "bold"), ", ".join(parts) or "none")
