@@ -140,6 +140,48 @@ def test_anonymizer_keeps_public_registries_and_kubernetes_names() -> None:
     assert out2 == "host-1/team/api and ip-1 and ip-2"
 
 
+def test_hosts_inside_urls_lose_the_customer_part_and_keep_the_provider() -> None:
+    anon = Anonymizer()
+    text = (
+        "mongodb+srv://shop:[REDACTED:url-password]@cluster0.ab1cd.mongodb.net/orders and "
+        "https://ordersprod.blob.core.windows.net/invoices, cache redis://redis-master:6379, "
+        "db postgres://db.corp.internal:5432/x, image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.4, "
+        "public https://sts.amazonaws.com and https://registry.k8s.io/v2 stay"
+    )
+    out = redact_text(text, anonymizer=anon).text
+    assert out == (
+        "mongodb+srv://shop:[REDACTED:url-password]@host-1.mongodb.net/orders and "
+        "https://host-2.blob.core.windows.net/invoices, cache redis://host-3:6379, "
+        "db postgres://host-4:5432/x, image account-1.dkr.ecr.eu-west-1.amazonaws.com/api:1.4, "
+        "public https://sts.amazonaws.com and https://registry.k8s.io/v2 stay"
+    )
+    assert anon.restore(out) == text
+
+
+@pytest.mark.parametrize(
+    ("context", "parts"),
+    [
+        ("arn:aws:eks:eu-west-1:123456789012:cluster/prod-shop", ["123456789012", "prod-shop"]),
+        ("gke_acme-prod-4711_europe-west1-b_shop", ["acme-prod-4711", "shop"]),
+        ("ops-admin@prod-shop", ["ops-admin", "prod-shop"]),
+        ("default/api-prod-acme-com:6443/kube:admin", ["api-prod-acme-com"]),
+    ],
+)
+def test_context_names_with_colons_and_slashes_are_anonymized_whole_and_in_parts(
+    context: str, parts: list[str]
+) -> None:
+    anon = Anonymizer()
+    anon.register_context(context)
+    text = f"context={context}; " + " ".join(f"[{p}]" for p in parts)
+    text += " role arn:aws:iam::123456789012:role/shop-s3-writer"
+    out = redact_text(text, anonymizer=anon).text
+    assert out.startswith("context=cluster-1; ")
+    for value in (context, *parts, "123456789012", "shop-s3-writer"):
+        assert value not in out
+    assert "arn:aws:iam::account-" in out and ":role/role-1" in out  # what it is stays readable
+    assert anon.restore(out) == text
+
+
 def test_redact_object_with_anonymizer_anonymizes_values_and_keys() -> None:
     anon = Anonymizer()
     anon.learn(_pod())

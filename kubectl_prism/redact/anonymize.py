@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from kubectl_prism.redact.domains import is_public, tenant_split
+
 _PREFIX = {
     "Namespace": "ns", "Pod": "pod", "Deployment": "deploy", "ReplicaSet": "rs", "StatefulSet": "sts",
     "DaemonSet": "ds", "Job": "job", "CronJob": "cronjob", "Service": "svc", "Ingress": "ing",
@@ -25,13 +27,6 @@ _KEEP = frozenset({
     "default", "kube-system", "kube-public", "kube-node-lease", "kubernetes", "localhost",
     "standard", "local-path", "nginx", "kube-root-ca.crt",
 })
-_PUBLIC_DOMAINS = (
-    "k8s.io", "kubernetes.io", "docker.io", "docker.com", "ghcr.io", "quay.io", "gcr.io", "github.com",
-    "githubusercontent.com", "golang.org", "google.com", "googleapis.com", "amazonaws.com",
-    "azurecr.io", "mcr.microsoft.com", "microsoft.com", "python.org", "pypi.org", "npmjs.org",
-    "example.com", "helm.sh", "istio.io", "cert-manager.io", "prometheus.io", "grafana.com",
-    "cluster.local", "svc", "x-k8s.io", "opencontainers.org", "apache.org", "spring.io",
-)
 _TLDS = (
     "com|net|org|io|dev|app|cloud|local|internal|lan|corp|intra|home|ai|co|us|eu|de|uk|fr|nl|jp|info|"
     "biz|tech|site|online|example|test|invalid|aws|gcp|azure"
@@ -44,10 +39,32 @@ _IPV6 = re.compile(
     rf"(?<![0-9A-Za-z:])(?:(?:{_H}:){{7}}{_H}|(?:{_H}(?::{_H}){{0,6}})?::(?:{_H}(?::{_H}){{0,6}})?)"
     r"(?![0-9A-Za-z:])"
 )
+_LABEL = r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?"
+# A host: labels under a known top-level domain, or three labels or more under a country's (`db.acme.se`;
+# two are too often a file, `main.py`).
 _HOST = re.compile(
-    rf"(?<![A-Za-z0-9.\-@/])(?:[a-z0-9](?:[a-z0-9\-]{{0,61}}[a-z0-9])?\.)+(?:{_TLDS})(?![A-Za-z0-9\-])"
+    rf"(?<![A-Za-z0-9.\-])(?:(?:{_LABEL}\.)+(?:{_TLDS})|(?:{_LABEL}\.){{2,}}[a-z]{{2}})(?![A-Za-z0-9\-])"
     r"(?!\.[a-z])"
 )
+# `scheme://[user@]host`: a host whatever its top-level domain, or a single label (`redis-master`).
+_URL_HOST = re.compile(r"(?i)(?<![A-Za-z0-9+.\-])([a-z][a-z0-9+.\-]{0,20}://(?:[^\s/@?#]{0,200}@)?)"
+                       r"([A-Za-z0-9][A-Za-z0-9.\-]{0,252})")
+# An Amazon Resource Name: the account id and the resource's own name identify; the rest says what it is.
+_ARN = re.compile(r"\barn:(aws[a-z\-]{0,10}):([a-z0-9\-]{0,40}):([a-z0-9\-]{0,30}):(\d{12})?:"
+                  r"([A-Za-z0-9_+=,.@/:\-]{0,511}[A-Za-z0-9_+=@/\-])")
+_ARN_RESOURCE = re.compile(r"([A-Za-z0-9\-]{1,40})([/:])(.+)")
+_ARN_PREFIX = {"cluster": "cluster", "role": "role", "user": "user"}
+_ARN_TYPES = frozenset({
+    "role", "user", "group", "policy", "instance-profile", "oidc-provider", "cluster", "nodegroup",
+    "fargateprofile", "addon", "secret", "function", "table", "db", "instance", "key", "alias",
+    "parameter", "repository", "topic", "certificate", "loadbalancer", "targetgroup", "vpc", "subnet",
+    "security-group", "stack", "log-group", "task", "service", "task-definition", "natgateway", "volume",
+})
+_GKE = re.compile(r"gke_([a-z][a-z0-9\-]{4,61}[a-z0-9])_([a-z0-9\-]+)_(.+)")
+# Parts of a context name that say nothing about whose cluster it is.
+_GENERIC_CONTEXT_PARTS = frozenset({
+    "admin", "kube", "user", "cluster", "context", "http", "https", "default",
+})
 _WORD_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 _JOINERS = re.compile(r"([._])")
 _KEEP_IPS = frozenset({"0.0.0.0", "127.0.0.1", "255.255.255.255", "::", "::1"})
@@ -60,6 +77,8 @@ class Anonymizer:
         self._forward: dict[str, str] = {}
         self._reverse: dict[str, str] = {}
         self._numbers: dict[str, int] = {}
+        self._compound: re.Pattern[str] | None = None  # registered values that are not one word
+        self._compound_values: list[str] = []
 
     # --- learning -------------------------------------------------------------------------------
     def register(self, value: str, prefix: str) -> str:
@@ -74,11 +93,30 @@ class Anonymizer:
         alias = f"{prefix}-{n}"
         self._forward[value] = alias
         self._reverse[alias] = value
+        if not _WORD_RUN.fullmatch(value):  # `user@cluster`, an ARN: the word lookup would not see it whole
+            self._compound_values.append(value)
+            self._compound = None
         return alias
 
     def register_context(self, context: str) -> None:
-        """A kubeconfig context name (often an ARN or `user@cluster`), and the parts that identify."""
+        """A kubeconfig context name (often an ARN, `gke_PROJECT_ZONE_CLUSTER` or `user@cluster`), and
+        the parts of it that identify: account, project, cluster and user names."""
+        if not context:
+            return
         self.register(context, "cluster")
+        arn = _ARN.fullmatch(context)
+        gke = _GKE.fullmatch(context)
+        if arn:
+            self._arn(arn)
+        elif gke:
+            self.register(gke.group(1), "project")
+            self.register(gke.group(3), "cluster")
+        else:
+            for part in re.split(r"[@:/]", context):
+                if len(part) == 12 and part.isdigit():
+                    self.register(part, "account")
+                elif len(part) >= 3 and not part.isdigit() and part.lower() not in _GENERIC_CONTEXT_PARTS:
+                    self.register(part, "cluster")
 
     def learn(self, obj: dict[str, Any]) -> None:
         """Register the names an object carries: its own, its namespace, node, owners, IPs."""
@@ -119,15 +157,50 @@ class Anonymizer:
     def apply(self, text: str) -> str:
         if not text:
             return text
+        if self._compound_values:
+            if self._compound is None:
+                longest_first = sorted(self._compound_values, key=len, reverse=True)
+                self._compound = re.compile("|".join(map(re.escape, longest_first)))
+            text = self._compound.sub(lambda m: self._forward[m.group(0)], text)
+        if "arn:" in text:
+            text = _ARN.sub(self._arn, text)
         if self._forward:
             # a dictionary lookup per word: scales to clusters with thousands of names
             text = _WORD_RUN.sub(self._name, text)
         text = _IPV4.sub(lambda m: self._ip(m.group(0)), text)
         if "::" in text or text.count(":") >= 7:
             text = _IPV6.sub(lambda m: self._ip(m.group(0)), text)
+        if "://" in text:
+            text = _URL_HOST.sub(self._url, text)
         if "." in text:
             text = _HOST.sub(lambda m: self._host(m.group(0)), text)
         return text
+
+    def _placeholder(self, value: str, prefix: str) -> str:
+        """The placeholder of a value that may already hold placeholders (`svc-1.corp.internal`): the
+        real value is registered, so the answer restores in one pass."""
+        if value in self._reverse:
+            return value
+        return self.register(self.restore(value), prefix)
+
+    def _arn(self, m: re.Match[str]) -> str:
+        partition, service, region, account, resource = m.groups()
+        account = self._placeholder(account, "account") if account else ""
+        typed = _ARN_RESOURCE.fullmatch(resource)
+        if typed and typed.group(1) in _ARN_TYPES:
+            kind, sep, name = typed.groups()
+            resource = f"{kind}{sep}{self._placeholder(name, _ARN_PREFIX.get(kind, 'resource'))}"
+        elif resource not in _ARN_TYPES:  # an S3 bucket, or a type we do not know: all of it is a name
+            resource = self._placeholder(resource, "resource")
+        return f"arn:{partition}:{service}:{region}:{account}:{resource}"
+
+    def _url(self, m: re.Match[str]) -> str:
+        scheme, host = m.group(1), m.group(2)
+        bare = host.rstrip(".")  # the end of a sentence
+        if bare in self._reverse or bare.lower() in _KEEP or _IPV4.fullmatch(bare):
+            return m.group(0)
+        alias = self._host(bare) if "." in bare else self._placeholder(bare, "host")
+        return scheme + alias + host[len(bare):]
 
     def _ip(self, ip: str) -> str:
         if ip in _KEEP_IPS or ip.count(":") == 1:
@@ -137,10 +210,17 @@ class Anonymizer:
         return self.register(ip, "ip")
 
     def _host(self, host: str) -> str:
-        lowered = host.lower()
-        if any(lowered == d or lowered.endswith("." + d) for d in _PUBLIC_DOMAINS):
+        if is_public(host) or host in self._reverse:
             return host
-        return self.register(host, "host")
+        real = self.restore(host)
+        split = tenant_split(real)
+        if split is None:
+            return self.register(real, "host")
+        customer, provider = split
+        if not customer:  # the provider's own endpoint (`sts.amazonaws.com`)
+            return host
+        prefix = "account" if len(customer) == 12 and customer.isdigit() else "host"
+        return f"{self._placeholder(customer, prefix)}.{provider}"
 
     # --- restoring ------------------------------------------------------------------------------
     def restore(self, text: str) -> str:
