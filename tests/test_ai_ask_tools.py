@@ -175,6 +175,60 @@ def test_namespace_outside_the_scope_names_the_argument() -> None:
     assert "outside the scope of this question (namespace shop); leave out the namespace argument" in body
 
 
+# Errors are for the model: they name the tool and its own argument (or the tool to call), never a flag.
+@pytest.mark.parametrize(("namespace", "tool_name", "arguments", "message"), [
+    ("shop", "get_logs", {"pod": "x", "namespace": "Bad NS"},
+     "get_logs: argument namespace: invalid namespace"),
+    (None, "list_resources", {"kind": "pods", "namespace": "-x"},
+     "list_resources: argument namespace: invalid"),
+    ("shop", "get_resource", {"kind": "pods", "name": "Bad_Name!"},
+     "get_resource: argument name: invalid pod name"),
+    ("shop", "get_logs", {"pod": "UPPER"}, "get_logs: argument pod: invalid pod name"),
+    ("shop", "explain", {"target": "deploy/a b"}, "explain: argument target: invalid deployment name"),
+    ("shop", "explain", {"target": "widget/x"}, "explain: target 'widget/x' is not KIND/NAME"),
+    ("shop", "get_logs", {"pod": API_POD, "container": "nope"}, "get_logs: pod api-7d9c5b8f6d-nnhwj has no "
+     "container 'nope'; its containers are api"),
+    ("shop", "resource_usage", {"kind": "deployments"}, "resource_usage: argument kind"),
+    (None, "explain", {"target": "pod/nope"}, "pods/nope not found; call list_resources(kind=pods)"),
+    (None, "diagnose", {"target": "deploy/nope"}, "deployments/nope not found; call list_resources"),
+    ("shop", "nope", {}, "there is no tool 'nope'; the tools are: diagnose, explain"),
+])
+def test_tool_errors_name_the_tool_and_its_argument(namespace: str | None, tool_name: str,
+                                                    arguments: dict[str, Any], message: str) -> None:
+    status, body = call(tools(namespace=namespace), tool_name, **arguments)
+    assert status in ("error", "no_data") and message in body, body
+    for person_words in ("-n NAMESPACE", "--namespace", "kubectl prism", "cannot be retrieved by name"):
+        assert person_words not in body
+
+
+def test_a_name_without_namespace_across_all_namespaces_is_found_where_it_is() -> None:
+    t = tools(namespace=None)  # -A: the model names objects without their namespace
+    for tool_name, arguments in [("explain", {"target": "deploy/api"}),
+                                 ("diagnose", {"target": "deploy/api"}),
+                                 ("get_resource", {"kind": "pods", "name": API_POD}),
+                                 ("recent_changes", {"target": "deploy/api"}),
+                                 ("get_logs", {"pod": API_POD, "tail_lines": 2})]:
+        status, body = call(t, tool_name, **arguments)
+        assert status == "success", (tool_name, body)
+        assert "not found" not in body
+    _, doc = result(t, "explain", target="deploy/api")
+    assert doc["namespace"] == "shop"  # the model learns where it was found
+
+
+def test_a_name_in_two_namespaces_asks_for_the_namespace_argument(tmp_path: Path) -> None:
+    from tests import scenario_kit as k
+    from tests.dumps import write_as_cluster_dump
+
+    objects = [*k.base("blue", "green"), *k.deployment("web", "blue", [k.container("web", "nginx:1.27")]),
+               *k.deployment("web", "green", [k.container("web", "nginx:1.27")])]
+    t = tools(write_as_cluster_dump(objects, [], tmp_path / "dump"), namespace=None)
+    status, body = call(t, "explain", target="deploy/web")
+    assert status == "error"
+    assert "explain: deployments/web exists in namespaces blue, green; pass the namespace argument" in body
+    status, body = call(t, "explain", target="deploy/web", namespace="green")
+    assert status == "success" and "deployment/web" in body
+
+
 # --- "not gathered" is not "none" ---------------------------------------------------------------
 def test_kinds_a_snapshot_never_held_are_not_gathered() -> None:
     t = tools()

@@ -47,10 +47,13 @@ def diagnose(t: AskTools, args: dict[str, Any]) -> Result:
     about = _where(ns)
     if args.get("target"):
         target = t.target(args["target"])
-        snapshot = t.target_snapshot(target, ns if target.info.namespaced else None)
+        ns = t.locate("diagnose", target.info, target.name, ns)
+        snapshot = None
+        if ns is not None or not target.info.namespaced:
+            snapshot = t.target_snapshot(target, ns if target.info.namespaced else None)
         if snapshot is None:
             return "no_data", _not_found(target.info.plural, target.name, ns)
-        about = f"{target} in {about}"
+        about = f"{target} in {_where(ns)}"
     else:
         snapshot = t.scope()
     findings = [f for f in _findings(t, snapshot) if not ns or f.object.namespace in (ns, None)]
@@ -84,8 +87,9 @@ def _finding_detail(f: Finding, evidence: int) -> dict[str, Any]:
 
 def explain(t: AskTools, args: dict[str, Any]) -> Result:
     target = t.target(args["target"])
-    ns = t.namespace(args, target.info)
-    snapshot = t.target_snapshot(target, ns)
+    ns = t.locate("explain", target.info, target.name, t.namespace(args, target.info))
+    located = ns is not None or not target.info.namespaced
+    snapshot = t.target_snapshot(target, ns) if located else None
     obj = snapshot.get(target.kind, ns, target.name) if snapshot is not None else None
     if snapshot is None or obj is None:
         return "no_data", _not_found(target.info.plural, target.name, ns)
@@ -93,7 +97,8 @@ def explain(t: AskTools, args: dict[str, Any]) -> Result:
     events = warnings_first(snapshot.events_for(target.kind, ns, target.name))
     conditions = [{k: c.get(k) for k in ("type", "status", "reason", "message") if c.get(k)}
                   for c in (obj.get("status") or {}).get("conditions") or [] if isinstance(c, dict)]
-    base = {"object": str(target), "status": status_line(obj), "conditions": conditions}
+    base = {"object": str(target), **({"namespace": ns} if ns else {}), "status": status_line(obj),
+            "conditions": conditions}
     if snapshot.gaps:
         base["could_not_read"] = [g.line() for g in snapshot.gaps]
     # From the fullest answer to the leanest: the first that fits is sent.
@@ -145,8 +150,8 @@ def get_resource(t: AskTools, args: dict[str, Any]) -> Result:
     from kubectl_prism.trim import trim_object
 
     info = t.kind(args["kind"])
-    name = args["name"]
-    ns = t.namespace(args, info)
+    name = t.object_name("name", info.kind, args["name"])
+    ns = t.locate("get_resource", info, name, t.namespace(args, info))
     obj = t.find(info, ns, name)
     if obj is None:
         return "no_data", _not_found(info.plural, name, ns)
@@ -191,7 +196,7 @@ def _involved(ev: KubeObject) -> tuple[str, str]:
 def get_logs(t: AskTools, args: dict[str, Any]) -> Result:
     from kubectl_prism.ai.tools import ToolError
 
-    pod_name = args["pod"]
+    pod_name = t.object_name("pod", "Pod", args["pod"])
     ns = t.namespace(args)
     pod = _find_pod(t, pod_name, ns)
     if pod is None:
@@ -246,15 +251,8 @@ def get_logs(t: AskTools, args: dict[str, Any]) -> Result:
 
 
 def _find_pod(t: AskTools, name: str, ns: str | None) -> KubeObject | None:
-    if ns:
-        return t.find(BY_KIND["Pod"], ns, name)
-    matches = [p for p in t.scope().of_kind("Pod") if name_of(p) == name]
-    if len(matches) > 1:
-        from kubectl_prism.ai.tools import ToolError
-
-        spaces = ", ".join(sorted(namespace_of(p) or "" for p in matches))
-        raise ToolError(f"get_logs: pod {name} exists in namespaces {spaces}; pass the namespace argument")
-    return matches[0] if matches else None
+    ns = t.locate("get_logs", BY_KIND["Pod"], name, ns)
+    return t.find(BY_KIND["Pod"], ns, name) if ns else None
 
 
 def _log(t: AskTools, key: LogKey, tail: int) -> str | None:
@@ -293,6 +291,7 @@ def recent_changes(t: AskTools, args: dict[str, Any]) -> Result:
     notes = ["StatefulSet and DaemonSet history lives in ControllerRevisions, which prism does not read"]
     if args.get("target"):
         target = t.target(args["target"])
+        ns = t.locate("recent_changes", target.info, target.name, ns)
         obj = t.find(target.info, ns if target.info.namespaced else None, target.name)
         if obj is None:
             return "no_data", _not_found(target.info.plural, target.name, ns)

@@ -25,6 +25,7 @@ from kubectl_prism.ai.tool_rows import event_row, fit_rows, status_line
 from kubectl_prism.errors import PrismError, UsageError
 from kubectl_prism.gather.on_demand import OnDemand, OnDemandForbidden
 from kubectl_prism.kinds import KindInfo, Target, parse_target
+from kubectl_prism.names import InvalidName, check_name, check_namespace
 from kubectl_prism.options import GlobalOptions
 from kubectl_prism.redact import Redacted, fence, new_nonce, redact_json, redact_text
 from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of, namespace_of
@@ -131,7 +132,9 @@ class AskTools:
                                           aliases={"kind": specs.kind_alias})
             status, body = handler(self, args)
         except (ToolError, ArgumentError) as err:
-            return self._out("error", str(err), call.name)
+            message = str(err)  # named by the tool, so the model knows which call to correct
+            return self._out("error", message if message.startswith(call.name) else f"{call.name}: {message}",
+                             call.name)
         except OnDemandForbidden as err:
             return self._out("forbidden", f"{err.gap.line()} (RBAC); prism reads with the person's own "
                              "credentials. Try another tool or say what could not be checked.", call.name)
@@ -185,6 +188,11 @@ class AskTools:
             return None
         scope = self.scope()
         asked = args.get("namespace") or None
+        if asked:
+            try:
+                check_namespace(asked)
+            except InvalidName as err:
+                raise ToolError(f"argument namespace: {err.message}") from None
         if self.g.all_namespaces or scope.namespace is None:
             return asked
         if asked and asked != scope.namespace:
@@ -193,6 +201,25 @@ class AskTools:
                 "leave out the namespace argument. Only the person can widen the scope (-n or -A)."
             )
         return scope.namespace
+
+    def object_name(self, argument: str, kind: str, name: str) -> str:
+        """`name` if a `kind` can be called that; else a tool error naming the argument."""
+        try:
+            return check_name(kind, name)
+        except InvalidName as err:
+            raise ToolError(f"argument {argument}: {err.message}") from None
+
+    def locate(self, tool: str, info: KindInfo, name: str, ns: str | None) -> str | None:
+        """The namespace of an object named without one when the question covers all namespaces: the
+        one namespace that holds it (None: none does). Several: a tool error asking for the argument."""
+        if ns is not None or not info.namespaced:
+            return ns
+        holders = (o for o in self.scope().of_kind(info.kind) if name_of(o) == name)
+        spaces = sorted({namespace_of(o) or "" for o in holders})
+        if len(spaces) > 1:
+            raise ToolError(f"{tool}: {info.plural}/{name} exists in namespaces {', '.join(spaces)}; "
+                            "pass the namespace argument")
+        return spaces[0] if spaces else None
 
     def kind(self, plural: str) -> KindInfo:
         info = specs.kind_info(plural)
@@ -205,11 +232,15 @@ class AskTools:
             raise ToolError("target is required, as KIND/NAME (e.g. pod/api-0, deploy/api)")
         kind, _, name = text.partition("/")
         info = specs.kind_info(kind) if name else None
+        if info is not None:
+            self.object_name("target", info.kind, name.strip())
         try:
-            return Target(info, name.strip()) if info else parse_target(text)
+            target = Target(info, name.strip()) if info else parse_target(text)
         except UsageError:
             raise ToolError(f"target {text!r} is not KIND/NAME; use e.g. pod/api-0, deploy/api, svc/db "
                             f"(kinds: {', '.join(specs.KIND_NAMES)})") from None
+        self.object_name("target", target.kind, target.name)
+        return target
 
     def objects(self, info: KindInfo, ns: str | None, label_selector: str | None = None
                 ) -> list[KubeObject] | None:
