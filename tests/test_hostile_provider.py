@@ -303,7 +303,8 @@ def test_report_summary_falls_back_to_the_root_cause_and_names_the_model(
     tmp_path: Path, fmt: str,
 ) -> None:
     enable_ai(server, monkeypatch)
-    steps = [{"description": "Point DB_HOST at the db Service", "command": "kubectl -n shop get svc db"}]
+    steps = [{"description": "Point DB_HOST at the db Service", "command": "kubectl -n shop get svc db"},
+             {"description": "Start over", "command": "kubectl delete namespace shop"}]
     server.enqueue(tool("report_diagnosis", {**ANSWER, "remediation": steps}))  # no `summary`
     out = tmp_path / f"health.{fmt}"
     code, _stdout, err = run_main(capsys, "report", "-n", "shop", "--snapshot", dump, "--out", out, "--ai")
@@ -313,11 +314,16 @@ def test_report_summary_falls_back_to_the_root_cause_and_names_the_model(
         section = json.loads(body)["report"]["aiSummary"]
         assert section["status"] == "ok" and section["root_cause"] == ANSWER["root_cause"]
         assert (section["provider"], section["model"]) == ("anthropic", "claude-test")
+        assert [(s["source"], s["category"]) for s in section["remediation"]] == [
+            ("ai", "read-only"), ("ai", "destructive")]
         return
     summary = body[body.index("Executive summary"):body.index("Findings", body.index("Executive summary"))]
     assert ANSWER["root_cause"] in summary, "the root cause stands in for the missing summary"
     assert "anthropic claude-test" in summary
     assert "Point DB_HOST at the db Service" in summary and "kubectl -n shop get svc db" in summary
+    # each command says it is the AI's and what it would do; the destructive one is warned about
+    assert "get svc db" + ("` (" if fmt == "md" else "</code> <em>(") + "AI-proposed, read-only)" in summary
+    assert "AI-proposed, destructive" in summary
 
 
 # --- bounded: the real executable under a time and memory limit ---------------------------------

@@ -4,7 +4,7 @@
 `status: "ok"`, or `status: "failed"` with the reason when the call could not be made (the rest of the
 report is rule-based and complete either way). This module turns it into the few things a reader
 needs — who wrote it, the summary (the model may leave `summary` out: the root cause stands in), the
-root cause, the first steps — so Markdown and HTML say the same.
+root cause, the first steps with what each command would do — so Markdown and HTML say the same.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ class AISection:
     by: str  # "anthropic claude-sonnet-4-5", or "" when the provider is not known
     summary: str = ""
     root_cause: str = ""  # shown when it adds to the summary
-    steps: list[tuple[str, str | None]] = field(default_factory=list)  # (description, command)
+    # (description, command, its label: "AI-proposed, read-only", "AI-proposed, changes" or the warning)
+    steps: list[tuple[str, str | None, str]] = field(default_factory=list)
     confidence: str = ""
     error: str = ""
     disclaimer: str = "AI-generated guidance: review before acting."
@@ -41,7 +42,11 @@ def ai_section(summary: dict[str, Any] | None) -> AISection | None:
     steps = []
     for step in summary.get("remediation") or []:
         if isinstance(step, dict) and _text(step.get("description")):
-            steps.append((_text(step["description"]), _text(step.get("command")) or None))
+            command = _text(step.get("command")) or None
+            # the AI layer classified each command (ai/proposals.py); a destructive one carries a warning
+            what = _text(step.get("warning")) or _text(step.get("category"))
+            label = f"AI-proposed, {what}" if what else "AI-proposed"
+            steps.append((_text(step["description"]), command, label if command else ""))
     return AISection(
         failed=False,
         by=by,

@@ -73,8 +73,9 @@ def _ai_html(section: AISection | None, head: str) -> list[str]:
     if section.root_cause:
         parts.append(f"<p><strong>Root cause:</strong> {escape(section.root_cause)}</p>")
     if section.steps:
-        items = "".join(f"<li>{escape(d)}" + (f": <code>{escape(c)}</code>" if c else "") + "</li>"
-                        for d, c in section.steps)
+        items = "".join(f"<li>{escape(d)}"
+                        + (f": <code>{escape(c)}</code> <em>({escape(w)})</em>" if c else "") + "</li>"
+                        for d, c, w in section.steps)
         parts.append(f"<ul>{items}</ul>")
     return [head, f'<div class="ai">{"".join(parts)}</div>']
 

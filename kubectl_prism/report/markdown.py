@@ -42,8 +42,8 @@ def _ai_lines(section: AISection | None) -> list[str]:
     lines += [f"> {section.disclaimer} Written{by}.{confidence}", "", section.summary, ""]
     if section.root_cause:
         lines += [f"**Root cause:** {section.root_cause}", ""]
-    for description, command in section.steps:
-        lines.append(f"- {description}" + (f": `{command}`" if command else ""))
+    for description, command, what in section.steps:
+        lines.append(f"- {description}" + (f": `{command}` ({what})" if command else ""))
     return [*lines, ""] if section.steps else lines
 
 
