@@ -211,6 +211,37 @@ def test_ask_footer_and_audit_show_openai_cached_tokens(
     assert tokens["uncached"] == tokens["input"] - tokens["cacheRead"]
 
 
+# The benchmark (benchmarks/ai_cache_bench.py) has the fake count with tiktoken, as a provider counts.
+@pytest.mark.parametrize("provider", ["anthropic", "azure-openai"])
+def test_the_fake_counts_real_tokens_when_given_a_tokenizer(
+    capsys: pytest.CaptureFixture[str], server: FakeAIServer, dump: Path, monkeypatch: pytest.MonkeyPatch,
+    provider: str,
+) -> None:
+    from kubectl_prism.tokens import counter
+    from tests.ai_support import request_input_tokens
+    from tests.fakes.ai_cache import PromptCache
+
+    encoding = counter()._encoding
+    assert encoding is not None, "tiktoken with the shipped o200k_base file is a dev dependency"
+    server.cache = PromptCache(tokenizer=encoding)
+    enable_ai(server, monkeypatch, provider=provider)
+    server.enqueue(*ASK_STEPS)
+    code, _, err = run_main(capsys, "ask", "why does the api crash?", "--snapshot", dump, "-n", "shop")
+    assert code == 0, err
+    outcomes = [o["tokens"] for o in audit_outcomes()]
+    for req, tokens in zip(server.requests, outcomes, strict=True):
+        # the same texts counted by tests/ai_support; the two differ only in how each message is framed
+        # and in the id and type of an OpenAI tool call, which the fake does not count
+        calls = sum(len(m.get("tool_calls") or []) for m in req.json["messages"])
+        framing = 8 * (len(req.json["messages"]) + 1) + 16 * calls
+        assert abs(tokens["input"] - request_input_tokens(req.json)) <= framing, tokens
+        assert tokens["uncached"] + tokens["cacheRead"] + tokens["cacheWrite"] == tokens["input"]
+    reads = [t["cacheRead"] for t in outcomes]
+    assert reads[0] == 0 and all(r > 0 for r in reads[2:]), reads
+    if provider == "azure-openai":  # cached in steps of 128 real tokens from 1,024 on
+        assert all(r == 0 or (r >= 1024 and (r - 1024) % 128 == 0) for r in reads)
+
+
 # --- temperature --------------------------------------------------------------------------------
 @pytest.mark.parametrize(("provider", "model", "sent"), [
     ("anthropic", "claude-sonnet-4-5", 0.2),

@@ -13,7 +13,11 @@ Anthropic (explicit, `cache_control` breakpoints; the Messages API prompt cachin
 OpenAI and Azure (automatic): prompts of 1,024 tokens or more are cached by prefix in steps of 128
 tokens; `usage.prompt_tokens_details.cached_tokens` says how many of `prompt_tokens` were read.
 
-Tokens are counted as the fake counts everything: 4 bytes of JSON a token.
+Tokens are counted as the fake counts everything, 4 bytes of JSON a token, unless the cache is given a
+tokenizer (`PromptCache(tokenizer=...)`, anything with `encode(text) -> list[int]`, e.g. a tiktoken
+encoding): then every text a provider tokenizes (message text, tool inputs and results, tool schemas)
+is counted with it, and OpenAI's 128-token prefix steps are steps of real tokens. The benchmarks use
+that to report input tokens as a provider counts them; the tests keep the cheap default.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 TTL = 300.0
 MAX_BREAKPOINTS = 4
@@ -61,12 +65,22 @@ class CacheUsage:
         return self.total - self.read - self.written
 
 
+class Tokenizer(Protocol):
+    def encode(self, text: str) -> list[int]: ...
+
+
 class PromptCache:
     """The cache entries of one fake server (one account), shared by its handler threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, tokenizer: Tokenizer | None = None) -> None:
+        self.tokenizer = tokenizer  # None: 4 bytes of JSON a token
         self._entries: dict[str, float] = {}  # prefix hash -> expiry (time.monotonic())
         self._lock = threading.Lock()
+
+    def _size(self, block: Any) -> int:
+        if self.tokenizer is None:
+            return tokens(block)
+        return sum(len(self.tokenizer.encode(t)) for t in block_texts(block))
 
     def _alive(self, key: str, now: float) -> bool:
         expiry = self._entries.get(key)
@@ -84,7 +98,7 @@ class PromptCache:
         for block in blocks:
             plain = {k: v for k, v in block.items() if k != "cache_control"} if isinstance(block, dict) \
                 else block
-            sizes.append(tokens(plain))
+            sizes.append(self._size(plain))
             digest.update(json.dumps(plain, sort_keys=True).encode())
             keys.append(digest.copy().hexdigest())
         ends = [sum(sizes[: i + 1]) for i in range(len(sizes))]
@@ -111,6 +125,8 @@ class PromptCache:
 
     # --- OpenAI -------------------------------------------------------------------------------------
     def openai(self, body: dict[str, Any]) -> CacheUsage:
+        if self.tokenizer is not None:
+            return self._openai_tokens(body, self.tokenizer)
         text = json.dumps(body.get("tools") or [], sort_keys=True) + "".join(
             json.dumps(m, sort_keys=True) for m in body.get("messages") or [])
         total = len(text) // 4
@@ -127,6 +143,53 @@ class PromptCache:
             for key in keys.values():
                 self._entries[key] = now + TTL
         return CacheUsage(total=total, read=read)
+
+
+    def _openai_tokens(self, body: dict[str, Any], tokenizer: Tokenizer) -> CacheUsage:
+        """OpenAI's rule over real tokens: the prefix is cached in steps of 128 from 1,024 on; each
+        message costs 3 tokens of framing and the reply's priming 3 more (OpenAI's cookbook)."""
+        texts = [json.dumps(t) for t in body.get("tools") or []]
+        messages = body.get("messages") or []
+        for message in messages:
+            texts += block_texts(message)
+        ids = [i for t in texts for i in tokenizer.encode(t)]
+        total = len(ids) + 3 * len(messages) + 3
+        keys: dict[int, str] = {}
+        digest = hashlib.sha256(str(body.get("model")).encode())
+        done = 0
+        for n in range(OPENAI_MINIMUM, len(ids) + 1, OPENAI_STEP):
+            digest.update(json.dumps(ids[done:n]).encode())
+            done = n
+            keys[n] = digest.copy().hexdigest()
+        now = time.monotonic()
+        with self._lock:
+            read = max((n for n, key in keys.items() if self._alive(key, now)), default=0)
+            for key in keys.values():
+                self._entries[key] = now + TTL
+        return CacheUsage(total=total, read=read)
+
+
+def block_texts(block: Any) -> list[str]:
+    """The texts a provider tokenizes in one prompt block or message (either dialect)."""
+    if isinstance(block, str):
+        return [block]
+    if not isinstance(block, dict):
+        return [json.dumps(block)] if block is not None else []
+    if "input_schema" in block or block.get("type") == "function":  # a tool definition
+        return [json.dumps(block)]
+    texts: list[str] = []
+    kind = block.get("type")
+    if kind == "tool_use":
+        texts += [str(block.get("name", "")), json.dumps(block.get("input"))]
+    for key in ("text", "content"):
+        value = block.get(key)
+        if isinstance(value, list):
+            texts += [t for part in value for t in block_texts(part)]
+        elif isinstance(value, str):
+            texts.append(value)
+    for call in block.get("tool_calls") or []:  # an OpenAI assistant message
+        texts.append(json.dumps(call.get("function", call)))
+    return texts
 
 
 def _anthropic_blocks(body: dict[str, Any]) -> list[Any]:

@@ -355,13 +355,16 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
     def _usage(self, req: RecordedRequest, reply: Reply) -> tuple[CacheUsage, int]:
-        """Input tokens (4 request bytes a token) split by the prompt cache, and output tokens."""
+        """Input tokens (4 request bytes a token, or the cache's tokenizer) split by the prompt cache, and
+        output tokens."""
         out = reply.output_tokens
         if out is None:
             out = max(1, (len(reply.text) + sum(len(json.dumps(a)) for _, a in reply.tool_calls)) // 4)
         if reply.input_tokens is not None:  # scripted exactly: no cache split
             return CacheUsage(reply.input_tokens), out
         cached = self._cached
+        if self.fake.cache.tokenizer is not None:  # counted by a real tokenizer (ai_cache.py)
+            return cached, out
         total = max(1, len(req.body) // 4, cached.read + cached.written)
         return CacheUsage(total, cached.read, cached.written), out
 
