@@ -27,6 +27,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -126,39 +127,28 @@ class PromptCache:
     # --- OpenAI -------------------------------------------------------------------------------------
     def openai(self, body: dict[str, Any]) -> CacheUsage:
         if self.tokenizer is not None:
-            return self._openai_tokens(body, self.tokenizer)
+            # each message costs 3 tokens of framing and the reply's priming 3 more (OpenAI's cookbook)
+            texts = [json.dumps(t) for t in body.get("tools") or []]
+            messages = body.get("messages") or []
+            for message in messages:
+                texts += block_texts(message)
+            ids = [i for t in texts for i in self.tokenizer.encode(t)]
+            return self._openai_read(body, len(ids), len(ids) + 3 * len(messages) + 3,
+                                     lambda a, b: json.dumps(ids[a:b]).encode())
         text = json.dumps(body.get("tools") or [], sort_keys=True) + "".join(
             json.dumps(m, sort_keys=True) for m in body.get("messages") or [])
         total = len(text) // 4
-        keys: dict[int, str] = {}  # prefix length in tokens -> hash of that prefix (hashed incrementally)
+        return self._openai_read(body, total, total, lambda a, b: text[a * 4 : b * 4].encode())
+
+    def _openai_read(self, body: dict[str, Any], length: int, total: int,
+                     piece: Callable[[int, int], bytes]) -> CacheUsage:
+        """The prompt's prefix is cached in steps of 128 tokens from 1,024 on; `piece(a, b)` is the
+        prompt from token a to token b, hashed incrementally."""
+        keys: dict[int, str] = {}  # prefix length in tokens -> hash of that prefix
         digest = hashlib.sha256(str(body.get("model")).encode())
         done = 0
-        for n in range(OPENAI_MINIMUM, total + 1, OPENAI_STEP):
-            digest.update(text[done * 4 : n * 4].encode())
-            done = n
-            keys[n] = digest.copy().hexdigest()
-        now = time.monotonic()
-        with self._lock:
-            read = max((n for n, key in keys.items() if self._alive(key, now)), default=0)
-            for key in keys.values():
-                self._entries[key] = now + TTL
-        return CacheUsage(total=total, read=read)
-
-
-    def _openai_tokens(self, body: dict[str, Any], tokenizer: Tokenizer) -> CacheUsage:
-        """OpenAI's rule over real tokens: the prefix is cached in steps of 128 from 1,024 on; each
-        message costs 3 tokens of framing and the reply's priming 3 more (OpenAI's cookbook)."""
-        texts = [json.dumps(t) for t in body.get("tools") or []]
-        messages = body.get("messages") or []
-        for message in messages:
-            texts += block_texts(message)
-        ids = [i for t in texts for i in tokenizer.encode(t)]
-        total = len(ids) + 3 * len(messages) + 3
-        keys: dict[int, str] = {}
-        digest = hashlib.sha256(str(body.get("model")).encode())
-        done = 0
-        for n in range(OPENAI_MINIMUM, len(ids) + 1, OPENAI_STEP):
-            digest.update(json.dumps(ids[done:n]).encode())
+        for n in range(OPENAI_MINIMUM, length + 1, OPENAI_STEP):
+            digest.update(piece(done, n))
             done = n
             keys[n] = digest.copy().hexdigest()
         now = time.monotonic()
