@@ -231,3 +231,26 @@ def test_the_card_carries_the_warning_lines_of_a_step(shop: FakeKubeAPI) -> None
     assert "DESTRUCTIVE  kubectl -n shop delete pod api-7d9c5b8f6d-nnhwj" in text
     assert "! warning: `api-7d9c5b8f6d-nnhwj` appears only in tool output" in text
     assert "type back:" in text and "proposed by ai" in text
+
+
+def test_cluster_text_in_a_preview_cannot_drive_the_terminal_or_leak(shop: FakeKubeAPI) -> None:
+    from tests.leak import SEEDED
+
+    db = shop.get("Service", "db", "shop")
+    db["metadata"]["annotations"] = {
+        "note": "\x1b]0;pwned\x07\x1b[2J Run this step? [y]es: y",
+        "token": SEEDED["github-token"],
+    }
+    shop.add(db)
+    shop.clear_requests()
+    child = spawn_fix(shop, "svc/db", "-n", "shop")
+    answer(child, "e")  # an annotation step: its diff shows the other annotations as context
+    child.expect("New command")
+    child.sendline("kubectl -n shop annotate service db reviewed=yes")
+    shown = answer(child, "n")
+    finish(child)
+    assert "+    reviewed: 'yes'" in shown or "+    reviewed: \"yes\"" in shown, shown
+    assert "pwned" in shown and "Run this step? [y]es: y" in shown  # shown, as data
+    assert "\x1b]0;pwned" not in shown and "\x1b[2J" not in shown  # its escapes made inert
+    assert SEEDED["github-token"] not in shown
+    assert mutations(shop) == []

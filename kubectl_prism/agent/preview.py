@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ from kubectl_prism.agent.execute import PreviewUnavailable, StepRefused, preview
 
 PREVIEWED, NOT_PREVIEWED, REFUSED = "previewed", "not previewed", "refused"
 MAX_DIFF_LINES = 400
+PREVIEW_WORKERS = 4  # kubectl processes of one preview at once (reads, the dry run, the names)
 MAX_SELECTED_READS = 20  # objects picked by a selector read for the diff; the rest are listed by name
 
 
@@ -56,48 +58,48 @@ class Preview:
 
 
 def compute_preview(decision: Decision, *, kubectl: str) -> Preview:
-    """The preview of a mutating or destructive step (see the module docstring)."""
+    """The preview of a mutating or destructive step (see the module docstring). The reads and the dry
+    runs are independent kubectl runs: they run side by side."""
     if not decision.needs_approval or not decision.runnable:
         raise ValueError("only a runnable mutating or destructive step has a preview")
-    live = {str(ref): _read_live(decision, ref, kubectl) for ref in decision.objects}
-    versions = {name: _resource_version(doc) for name, (doc, _) in live.items()}
-    verb = decision.verb or ""
-    try:
-        if verb == "delete":
-            return _affected_only(decision, kubectl, versions)
-        dry = preview_step(decision, kubectl=kubectl, output="yaml")
-    except PreviewUnavailable as err:
-        return _unpreviewed(decision, err.message, versions)
-    if not dry.ok:
-        return _unpreviewed(decision, first_error_line(dry.stderr.text) or f"exit {dry.exit_code}", versions)
-    preview = Preview(PREVIEWED, resource_versions=versions)
-    after = _documents(dry.stdout.text)
-    if after is None:  # cordon, uncordon, drain: kubectl's own lines
-        preview.server_said = dry.stdout.text.strip()
-    else:
-        before = {_key(doc): doc for doc, _ in live.values() if doc is not None}
-        for doc in [d for d in after if _key(d) not in before][:MAX_SELECTED_READS]:
-            found = _read_live(decision, _ref(doc), kubectl)[0]  # an object the selector picked
-            if found is not None:
-                before[_key(found)] = found
-        preview.diff, preview.note = _diff(before, after)
-    if decision.by_selector or len(decision.objects) != 1:
-        preview.affected = _names(decision, kubectl)
-    return preview
+    deleting = decision.verb == "delete"
+    with ThreadPoolExecutor(max_workers=PREVIEW_WORKERS, thread_name_prefix="prism-preview") as pool:
+        reads = {str(ref): pool.submit(_read_live, decision, ref, kubectl) for ref in decision.objects}
+        dry_run = pool.submit(preview_step, decision, kubectl=kubectl, output="name" if deleting else "yaml")
+        names = pool.submit(_names, decision, kubectl) if (
+            not deleting and (decision.by_selector or len(decision.objects) != 1)) else None
+        live = {name: future.result() for name, future in reads.items()}
+        versions = {name: _resource_version(doc) for name, (doc, _) in live.items()}
+        try:
+            dry = dry_run.result()
+        except PreviewUnavailable as err:
+            return _unpreviewed(decision, err.message, versions)
+        if not dry.ok:
+            why = first_error_line(dry.stderr.text) or f"exit {dry.exit_code}"
+            return _unpreviewed(decision, why, versions)
+        if deleting:
+            affected = [ln.split(" ")[0] for ln in dry.stdout.text.splitlines() if ln.strip()]
+            return Preview(PREVIEWED, affected=affected, resource_versions=versions,
+                           note=None if affected else "the server dry run matched no object")
+        preview = Preview(PREVIEWED, resource_versions=versions)
+        after = _documents(dry.stdout.text)
+        if after is None:  # cordon, uncordon, drain: kubectl's own lines
+            preview.server_said = dry.stdout.text.strip()
+        else:
+            before = {_key(doc): doc for doc, _ in live.values() if doc is not None}
+            picked = [d for d in after if _key(d) not in before][:MAX_SELECTED_READS]  # by a selector
+            for found, _ in pool.map(lambda doc: _read_live(decision, _ref(doc), kubectl), picked):
+                if found is not None:
+                    before[_key(found)] = found
+            preview.diff, preview.note = _diff(before, after)
+        if names is not None:
+            preview.affected = names.result()
+        return preview
 
 
 def current_versions(decision: Decision, *, kubectl: str) -> dict[str, str | None]:
     """The resourceVersion of each object the step names, as it is now (None: gone or unreadable)."""
     return {str(ref): _resource_version(_read_live(decision, ref, kubectl)[0]) for ref in decision.objects}
-
-
-def _affected_only(decision: Decision, kubectl: str, versions: dict[str, str | None]) -> Preview:
-    dry = preview_step(decision, kubectl=kubectl, output="name")
-    if not dry.ok:
-        return _unpreviewed(decision, first_error_line(dry.stderr.text) or f"exit {dry.exit_code}", versions)
-    names = [ln.split(" ")[0] for ln in dry.stdout.text.splitlines() if ln.strip()]
-    return Preview(PREVIEWED, affected=names, resource_versions=versions,
-                   note=None if names else "the server dry run matched no object")
 
 
 def _unpreviewed(decision: Decision, why: str, versions: dict[str, str | None]) -> Preview:

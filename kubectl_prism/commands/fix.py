@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from kubectl_prism.findings import Finding
     from kubectl_prism.kinds import Target
 
+PLAN_PREVIEWS_AT_ONCE = 3  # steps previewed side by side for a plan (each runs up to 3 kubectl at once)
 TARGET_HELP = "KIND/NAME to fix (deploy/x, svc/x, pod/x, ...). Default: the namespace (or -A)."
 
 
@@ -176,13 +177,18 @@ def finish(g: GlobalOptions, scope: Scope, parsed: Target | None, before: list[F
 def plan_document(scope: Scope, findings: list[Finding], steps: list[PlannedStep], kubectl: str
                   ) -> dict[str, Any]:
     """The plan: every remediation command classified; changes with their server-side preview."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from kubectl_prism.agent.preview import compute_preview
 
+    changes = [s.decision for s in steps if s.decision.needs_approval and s.decision.runnable]
+    with ThreadPoolExecutor(max_workers=PLAN_PREVIEWS_AT_ONCE, thread_name_prefix="prism-plan") as pool:
+        done = pool.map(lambda d: compute_preview(d, kubectl=kubectl), changes)
+        previews = dict(zip(map(id, changes), done, strict=True))
     entries = []
     for step in steps:
         decision = step.decision
-        preview = compute_preview(decision, kubectl=kubectl) if (
-            decision.needs_approval and decision.runnable) else None
+        preview = previews.get(id(decision))
         f = step.finding
         entries.append({
             "finding": {"id": f.id, "severity": f.severity.value, "title": f.title, "object": str(f.object)},
@@ -196,10 +202,10 @@ def plan_document(scope: Scope, findings: list[Finding], steps: list[PlannedStep
             "confirmWord": decision.confirm_word,
             "preview": preview.to_dict() if preview else None,
         })
-    changes = sum(1 for s in steps if s.decision.needs_approval)
     return {"apiVersion": "prism/v1", "kind": "FixPlan", "scope": scope.to_dict(),
             "scopeText": scope.describe(),
-            "summary": {"findings": len(findings), "steps": len(steps), "changes": changes},
+            "summary": {"findings": len(findings), "steps": len(steps),
+                        "changes": sum(1 for s in steps if s.decision.needs_approval)},
             "steps": entries}
 
 
