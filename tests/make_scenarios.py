@@ -365,7 +365,62 @@ def also() -> None:
           ])
 
 
+def network_policy(name: str, ns: str, selector: dict, ingress_from: list | None = None, port: int = 8080,
+                   age: float = 25, egress: list | None = None) -> dict:
+    spec: dict = {"podSelector": {"matchLabels": selector}, "policyTypes": ["Ingress"]}
+    if ingress_from is not None:
+        spec["ingress"] = [{"from": ingress_from, "ports": [{"port": port, "protocol": "TCP"}]}]
+    if egress is not None:
+        spec["policyTypes"] = ["Egress"]
+        spec["egress"] = egress
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": meta("NetworkPolicy", name, ns, age=age, generation=1), "spec": spec}
+
+
+def netpol_blocked() -> None:
+    payments = deployment("payments", SHOP, [container("payments", "registry.example.com/shop/payments:8.2.0")])
+    checkout = deployment("checkout", SHOP, [container("checkout", "registry.example.com/shop/checkout:5.0.3")], [
+        ([waiting("CrashLoopBackOff", "back-off 5m0s restarting failed container=checkout", restarts=9,
+                  last=terminated("Error", 1, finished=2))], {})])
+    text = "\n".join([
+        "2026-11-12T09:57:01Z INFO checkout 5.0.3 starting",
+        "2026-11-12T09:57:31Z ERROR payments client: Post \"http://payments:80/v1/authorize\": dial tcp "
+        "10.96.91.45:80: i/o timeout",
+        "2026-11-12T09:57:31Z FATAL cannot reach payments, exiting",
+    ])
+    policy = network_policy("payments-ingress", SHOP, {"app": "payments"},
+                            [{"podSelector": {"matchLabels": {"app": "gateway"}}}], age=25)
+    write("net-networkpolicy-blocks-traffic",
+          "A NetworkPolicy created 25 minutes ago lets only the gateway reach payments: checkout times out "
+          "calling it and crash-loops, although payments has ready endpoints", [
+              *base(SHOP), *payments, service("payments", SHOP, {"app": "payments"}),
+              endpoints("payments", SHOP, [payments[2]]), *checkout, policy,
+              event(checkout[2], "BackOff", "Back-off restarting failed container checkout", count=12, first=23,
+                    last=1, field_path="spec.containers{checkout}"),
+          ], expect=[
+              {"rule": "networkpolicy-blocks-traffic", "kind": "NetworkPolicy", "name": "payments-ingress",
+               "evidence": "allows no rule for deployment/checkout on port 8080"},
+              {"rule": "networkpolicy-blocks-traffic", "kind": "NetworkPolicy", "name": "payments-ingress",
+               "evidence": "errors began 2026-11-12T09:37:00Z, 2m after it"},
+              {"rule": "pod-crash-loop", "kind": "Deployment", "name": "checkout",
+               "evidence": "i/o timeout"},
+          ], logs=[log(checkout[2], "checkout", text, previous=True)])
+    allowed = network_policy("payments-ingress", SHOP, {"app": "payments"},
+                             [{"podSelector": {"matchLabels": {"app": "checkout"}}},
+                              {"podSelector": {"matchLabels": {"app": "gateway"}}}], age=60 * 24)
+    fine = deployment("checkout", SHOP, [container("checkout", "registry.example.com/shop/checkout:5.0.3")])
+    write("healthy-networkpolicy-allows-callers",
+          "Healthy: a default-deny namespace whose policy allows checkout and the gateway into payments; "
+          "checkout logged one timeout while payments restarted yesterday", [
+              *base(SHOP), *payments, service("payments", SHOP, {"app": "payments"}),
+              endpoints("payments", SHOP, [payments[2]]), *fine, allowed,
+              network_policy("default-deny", SHOP, {}, [], age=60 * 24 * 7),
+          ], logs=[log(fine[2], "checkout", "2026-11-11T08:00:00Z WARN payments: i/o timeout, retrying\n"
+                       "2026-11-11T08:00:05Z INFO payments reachable again\n")])
+
+
 def main() -> None:
+    netpol_blocked()
     also()
     modern_events()
     exec_format_error()

@@ -144,9 +144,14 @@ def analyze_pods(snapshot: Snapshot) -> list[Finding]:
 
 def _links(ctx: PodContext, finding: Finding) -> list[Link]:
     """Where the root cause of a pod finding may be reported (resolved by the linking pass)."""
-    if finding.id in (CRASH_LOOP, INIT_FAILING):
-        return _dependency_links(ctx.snapshot, finding)
     pods = finding.affected or [finding.object]
+    # An app timing out on a Service whose traffic a NetworkPolicy drops is that policy's symptom.
+    blocked = Link(Want((("networkpolicy-blocks-traffic",),), pods=frozenset(pods)),
+                   then=_symptom("A NetworkPolicy drops its traffic"))
+    if finding.id in (CRASH_LOOP, INIT_FAILING):
+        return [blocked, *_dependency_links(ctx.snapshot, finding)]
+    if finding.id in (PROBE_FAILING, LIVENESS_RESTARTS):
+        return [blocked]
     if finding.id == UNSCHEDULABLE and finding.severity is Severity.WARNING:  # PVC/cordon-only reasons
         links = [Link(finding_on(_CLAIM_RULES, rel)) for rel in finding.related
                  if rel.kind == "PersistentVolumeClaim"]
