@@ -419,7 +419,41 @@ def netpol_blocked() -> None:
                        "2026-11-11T08:00:05Z INFO payments reachable again\n")])
 
 
+def evicted_status_unknown() -> None:
+    c = container("cache", "registry.example.com/shop/cache:3.1.0", memory="256Mi")
+    unknown = {"state": {"terminated": terminated("ContainerStatusUnknown", 137, finished=20,
+                                                  message="The container could not be located when the pod was terminated")},
+               "ready": False, "started": False, "restartCount": 0, "lastState": {}}
+    cache = deployment("cache", SHOP, [c], [
+        ([unknown], {"phase": "Failed", "node_name": "node-1", "age": 60,
+                     "reason": "Evicted",
+                     "message": "The node was low on resource: memory. Threshold quantity: 100Mi, available: 91Mi. "
+                                "Container cache was using 1843Mi, request is 256Mi, has larger consumption of memory."}),
+        ([running(started=19)], {"node_name": "node-2", "age": 19}),
+    ], replicas=1)
+    write("pods-evicted-container-status-unknown",
+          "An evicted pod whose container status is ContainerStatusUnknown (exit 137): it is an eviction for "
+          "memory, not an OOM kill or a crash", [*base(SHOP), *cache], expect=[
+              {"rule": "pod-evicted", "kind": "Deployment", "name": "cache",
+               "evidence": "container cache used 1843Mi with a request of 256Mi"}])
+    job_spec_pod = {"containers": [c], "restartPolicy": "Never"}
+    job = {"apiVersion": "batch/v1", "kind": "Job",
+           "metadata": meta("Job", "report-nightly", SHOP, age=300),
+           "spec": {"backoffLimit": 3, "template": {"metadata": {"labels": {"app": "report"}}, "spec": job_spec_pod}},
+           "status": {"startTime": at(300), "completionTime": at(200), "succeeded": 1, "failed": 1,
+                      "conditions": [{"type": "Complete", "status": "True", "lastProbeTime": at(200),
+                                      "lastTransitionTime": at(200), "reason": "CompletionsReached",
+                                      "message": "Reached expected number of succeeded pods"}]}}
+    evicted_job_pod = pod("report-nightly-" + suffix("rn"), SHOP, job_spec_pod, [unknown], labels={"app": "report"},
+                          owner=job, age=300, phase="Failed", reason="Evicted",
+                          message="The node was low on resource: memory.")
+    write("healthy-evicted-pod-of-finished-job",
+          "Healthy: a Job's pod was evicted (ContainerStatusUnknown) and its retry succeeded", [
+              *base(SHOP), job, evicted_job_pod])
+
+
 def main() -> None:
+    evicted_status_unknown()
     netpol_blocked()
     also()
     modern_events()
