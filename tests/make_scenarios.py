@@ -452,7 +452,64 @@ def evicted_status_unknown() -> None:
               *base(SHOP), job, evicted_job_pod])
 
 
+def enforcing(objects: list, namespace_name: str, level: str) -> list:
+    """`objects` with the Namespace `namespace_name` labelled to enforce Pod Security `level`."""
+    for obj in objects:
+        if obj["kind"] == "Namespace" and obj["metadata"]["name"] == namespace_name:
+            obj["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] = level
+            obj["metadata"]["labels"]["pod-security.kubernetes.io/enforce-version"] = "latest"
+    return objects
+
+
+def admission() -> None:
+    ns_restricted = "batch"
+    c = container("backup", "registry.example.com/ops/backup:1.4.0", port=None)
+    job = {"apiVersion": "batch/v1", "kind": "Job",
+           "metadata": meta("Job", "backup-20261112", ns_restricted, age=30),
+           "spec": {"backoffLimit": 4, "template": {"metadata": {"labels": {"app": "backup"}},
+                                                    "spec": {"containers": [c], "restartPolicy": "Never"}}},
+           "status": {"startTime": at(30)}}
+    violations = ('allowPrivilegeEscalation != false (container "backup" must set securityContext.allowPrivilegeEscalation=false), '
+                  'unrestricted capabilities (container "backup" must set securityContext.capabilities.drop=["ALL"]), '
+                  'runAsNonRoot != true (pod or container "backup" must set securityContext.runAsNonRoot=true), '
+                  'seccompProfile (pod or container "backup" must set securityContext.seccompProfile.type to '
+                  '"RuntimeDefault" or "Localhost")')
+    limits = {"apiVersion": "v1", "kind": "LimitRange", "metadata": meta("LimitRange", "container-bounds", SHOP),
+              "spec": {"limits": [{"type": "Container", "min": {"memory": "64Mi", "cpu": "50m"},
+                                   "max": {"memory": "2Gi", "cpu": "2"},
+                                   "default": {"memory": "256Mi", "cpu": "500m"},
+                                   "defaultRequest": {"memory": "128Mi", "cpu": "100m"}}]}}
+    api = deployment("api", SHOP, [container("api", "registry.example.com/shop/api:7.1.0", memory="32Mi")], [],
+                     replicas=2)
+    write("workloads-job-podsecurity-and-limitrange-minimum",
+          "Admission refusals: a Job in a namespace enforcing PodSecurity restricted, and a Deployment whose "
+          "memory request is below the LimitRange minimum", [
+              *enforcing(base(SHOP, "batch"), "batch", "restricted"), limits, *api,
+              event(api[1], "FailedCreate", f'Error creating: pods "{api[1]["metadata"]["name"]}-x7k2p" is forbidden: '
+                    "minimum memory usage per Container is 64Mi, but request is 32Mi", count=17,
+                    component="replicaset-controller"),
+              job,
+              event(job, "FailedCreate", 'Error creating: pods "backup-20261112-q8zlc" is forbidden: violates '
+                    f'PodSecurity "restricted:latest": {violations}', count=6, component="job-controller"),
+          ], expect=[
+              {"rule": "job-failed", "kind": "Job", "name": "backup-20261112",
+               "evidence": "violates PodSecurity restricted:latest: allowPrivilegeEscalation != false, unrestricted "
+                           "capabilities, runAsNonRoot != true, seccompProfile"},
+              {"rule": "deployment-replica-failure", "kind": "Deployment", "name": "api",
+               "evidence": "LimitRange minimum memory per Container is 64Mi, the pod asks 32Mi"},
+          ])
+    ok = deployment("api", SHOP, [container("api", "registry.example.com/shop/api:7.1.0", memory="128Mi")])
+    write("healthy-podsecurity-and-limitrange-compliant",
+          "Healthy: a namespace enforcing PodSecurity baseline with a LimitRange; the Deployment complies, and "
+          "an old refusal from before its requests were fixed has been resolved", [
+              *enforcing(base(SHOP), SHOP, "baseline"), limits, *ok,
+              event(ok[1], "SuccessfulCreate", f'Created pod: {ok[2]["metadata"]["name"]}', type_="Normal",
+                    first=60 * 3, last=60 * 3, component="replicaset-controller"),
+          ])
+
+
 def main() -> None:
+    admission()
     evicted_status_unknown()
     netpol_blocked()
     also()
