@@ -508,7 +508,48 @@ def admission() -> None:
           ])
 
 
+def cpu_starvation() -> None:
+    probe = http_probe("/actuator/health", 8080, period=10, timeout=1, failures=3)
+
+    def ledger(cpu_limit: str, ready: bool) -> list:
+        c = container("ledger", "registry.example.com/finance/ledger-spring:4.2.0", cpu="200m",
+                      limits={"cpu": cpu_limit, "memory": "1Gi"}, readinessProbe=probe, livenessProbe=probe)
+        return deployment("ledger", SHOP, [c], [([running(started=40, ready=ready)], {}),
+                                                 ([running(started=40, ready=ready)], {})])
+
+    starved = ledger("250m", ready=False)
+    usage = [{"apiVersion": "metrics.k8s.io/v1beta1", "kind": "PodMetrics",
+              "metadata": {"name": p["metadata"]["name"], "namespace": SHOP, "creationTimestamp": at(0)},
+              "timestamp": at(0.5), "window": "15s",
+              "containers": [{"name": "ledger", "usage": {"cpu": "249m", "memory": "612Mi"}}]} for p in starved[2:]]
+    timeouts = [event(p, "Unhealthy", "Readiness probe failed: Get \"http://10.244.1.30:8080/actuator/health\": "
+                      "context deadline exceeded (Client.Timeout exceeded while awaiting headers)", count=55,
+                      first=38, last=1, field_path="spec.containers{ledger}") for p in starved[2:]]
+    write("pods-cpu-starved-jvm-probe-timeouts",
+          "CPU starvation: a Spring (JVM) service with a 250m CPU limit uses all of it; its probes time out "
+          "and neither replica is ready", [
+              *base(SHOP), *starved, service("ledger", SHOP, {"app": "ledger"}),
+              endpoints("ledger", SHOP, [], not_ready=starved[2:]), *usage, *timeouts,
+          ], expect=[
+              {"rule": "container-cpu-starved", "kind": "Deployment", "name": "ledger",
+               "evidence": "cpu usage 249m of a 250m limit (metrics.k8s.io): throttled at the limit"},
+              {"rule": "container-cpu-starved", "kind": "Deployment", "name": "ledger",
+               "evidence": "log: 2026-11-12T09:59:10Z WARN HikariPool-1 - Thread starvation"},
+              {"rule": "pod-probe-failing", "kind": "Deployment", "name": "ledger"},
+          ], logs=[log(p, "ledger", "2026-11-12T09:59:10Z WARN HikariPool-1 - Thread starvation or "
+                       "clock leap detected (housekeeper delta=1m2s).\n") for p in starved[2:]])
+    roomy = ledger("2", ready=True)
+    write("healthy-jvm-with-room-and-startup-blips",
+          "Healthy: the same service with a 2-CPU limit; two readiness timeouts during start-up 40 minutes ago", [
+              *base(SHOP), *roomy, service("ledger", SHOP, {"app": "ledger"}),
+              endpoints("ledger", SHOP, roomy[2:]),
+              event(roomy[2], "Unhealthy", "Readiness probe failed: Get \"http://10.244.1.30:8080/actuator/health\": "
+                    "context deadline exceeded", count=2, first=40, last=39, field_path="spec.containers{ledger}"),
+          ])
+
+
 def main() -> None:
+    cpu_starvation()
     admission()
     evicted_status_unknown()
     netpol_blocked()

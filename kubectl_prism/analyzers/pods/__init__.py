@@ -148,10 +148,13 @@ def _links(ctx: PodContext, finding: Finding) -> list[Link]:
     # An app timing out on a Service whose traffic a NetworkPolicy drops is that policy's symptom.
     blocked = Link(Want((("networkpolicy-blocks-traffic",),), pods=frozenset(pods)),
                    then=_symptom("A NetworkPolicy drops its traffic"))
+    # A container whose probes time out under a CPU limit too low for it is that limit's symptom.
+    starved = Link(Want((("container-cpu-starved",),), pods=frozenset(pods)),
+                   then=_symptom("Its CPU limit starves it"))
     if finding.id in (CRASH_LOOP, INIT_FAILING):
-        return [blocked, *_dependency_links(ctx.snapshot, finding)]
+        return [blocked, starved, *_dependency_links(ctx.snapshot, finding)]
     if finding.id in (PROBE_FAILING, LIVENESS_RESTARTS):
-        return [blocked]
+        return [blocked, starved]
     if finding.id == UNSCHEDULABLE and finding.severity is Severity.WARNING:  # PVC/cordon-only reasons
         links = [Link(finding_on(_CLAIM_RULES, rel)) for rel in finding.related
                  if rel.kind == "PersistentVolumeClaim"]
