@@ -23,6 +23,7 @@ from tests.scenario_kit import (
     modern_event,
     node,
     pod,
+    pod_spec,
     running,
     service,
     suffix,
@@ -548,7 +549,67 @@ def cpu_starvation() -> None:
           ])
 
 
+def daemonset(name: str, ns: str, containers: list, nodes: list[str], tolerations: list | None = None,
+              labels: dict | None = None) -> list:
+    labels = labels or {"app": name}
+    spec = pod_spec(containers, tolerations=tolerations or [])
+    ds = {"apiVersion": "apps/v1", "kind": "DaemonSet",
+          "metadata": meta("DaemonSet", name, ns, generation=1, labels=labels),
+          "spec": {"selector": {"matchLabels": labels},
+                   "template": {"metadata": {"labels": labels}, "spec": spec},
+                   "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}},
+          "status": {"currentNumberScheduled": len(nodes), "desiredNumberScheduled": len(nodes),
+                     "numberAvailable": len(nodes), "numberMisscheduled": 0, "numberReady": len(nodes),
+                     "observedGeneration": 1, "updatedNumberScheduled": len(nodes)}}
+    pods = [pod(f"{name}-{suffix('ds', name, n)}", ns, spec, [running() for _ in containers], labels=labels,
+                owner=ds, node_name=n) for n in nodes]
+    return [ds, *pods]
+
+
+def csi_node_plugin(tolerations: list | None, nodes: list[str]) -> list:
+    return daemonset("ebs-csi-node", "kube-system", [
+        container("ebs-plugin", "public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.37.0", port=None),
+        container("node-driver-registrar", "public.ecr.aws/eks-distro/kubernetes-csi/node-driver-registrar:v2.12.0",
+                  port=None)], nodes, tolerations=tolerations)
+
+
+def daemonset_coverage() -> None:
+    batch_taint = {"key": "dedicated", "value": "batch", "effect": "NoSchedule"}
+    nodes = [node("node-1"), node("node-2", taints=[batch_taint], labels={"dedicated": "batch"})]
+    volume = {"name": "scratch", "persistentVolumeClaim": {"claimName": "scratch"}}
+    c = container("etl", "registry.example.com/data/etl:9.0.1", port=None,
+                  volumeMounts=[{"name": "scratch", "mountPath": "/scratch"}])
+    etl = deployment("etl", SHOP, [c], [([waiting("ContainerCreating")], {"node_name": "node-2", "age": 20})],
+                     spec_extra={"volumes": [volume], "tolerations": [{"key": "dedicated", "operator": "Equal",
+                                                                       "value": "batch", "effect": "NoSchedule"}]})
+    pv = f"pvc-{uid('pv', 'scratch')}"
+    write("workloads-csi-node-plugin-missing-on-tainted-node",
+          "DaemonSet coverage: the EBS CSI node plugin does not tolerate node-2's dedicated=batch taint, so the etl "
+          "pod there cannot attach its volume (CSINode node-2 does not contain driver ebs.csi.aws.com)", [
+              *base(SHOP, nodes=nodes), *csi_node_plugin(None, ["node-1"]), *claim("scratch"), *etl,
+              event(etl[2], "FailedAttachVolume", f'AttachVolume.Attach failed for volume "{pv}" : CSINode node-2 '
+                    "does not contain driver ebs.csi.aws.com", count=9, first=20, last=1,
+                    component="attachdetach-controller"),
+          ], expect=[
+              {"rule": "daemonset-coverage-gap", "kind": "DaemonSet", "name": "ebs-csi-node",
+               "evidence": "node node-2: untolerated taint dedicated=batch:NoSchedule"},
+              {"rule": "daemonset-coverage-gap", "kind": "DaemonSet", "name": "ebs-csi-node",
+               "evidence": "CSINode node-2 does not contain driver ebs.csi.aws.com"},
+              {"rule": "pod-volume-mount-failed", "kind": "Deployment", "name": "etl"},
+          ])
+    gpu_taint = {"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}
+    gpu_nodes = [node("node-1"), node("node-2", taints=[gpu_taint])]
+    shipper = daemonset("log-shipper", "kube-system", [container("fluent-bit", "cr.fluentbit.io/fluent/fluent-bit:3.2",
+                                                                 port=None)], ["node-1"])
+    write("healthy-daemonsets-by-design",
+          "Healthy: the CSI node plugin tolerates every taint and runs on both nodes; a log shipper stays off the "
+          "tainted GPU node by design", [
+              *base(SHOP, nodes=gpu_nodes), *csi_node_plugin([{"operator": "Exists"}], ["node-1", "node-2"]), *shipper,
+          ])
+
+
 def main() -> None:
+    daemonset_coverage()
     cpu_starvation()
     admission()
     evicted_status_unknown()

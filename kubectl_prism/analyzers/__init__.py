@@ -41,7 +41,7 @@ _REGISTRY: dict[str, AnalyzerSpec] = {}
 # Modules that register analyzers; imported on first use so `--help` stays fast.
 _MODULES = (
     "pods", "workloads", "networking", "ingresses", "storage", "nodes", "autoscaling", "policy",
-    "config_refs", "webhooks", "traffic", "cpu",
+    "config_refs", "webhooks", "traffic", "cpu", "coverage",
 )
 
 

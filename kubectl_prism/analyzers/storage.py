@@ -18,6 +18,7 @@ from kubectl_prism.analyzers._index import (
     workload_ref,
 )
 from kubectl_prism.analyzers._util import pod_is_ready, ref
+from kubectl_prism.analyzers.causes import Link, Want
 from kubectl_prism.analyzers.pod_evidence import event_message
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
@@ -256,8 +257,15 @@ def _mount_failures(snapshot: Snapshot, clock: Clock) -> list[Finding]:
             + (f" ({len(members)} pods of {owner.kind.lower()}/{owner.name})" if len(members) > 1 else ""),
             ref(pod), reason=event.get("reason") or "FailedMount", message=message, evidence=evidence,
             remediation=fix, owner=owner if owner.kind != "Pod" else None,
-            affected=[ref(p) for p, _ in members], related=related))
+            affected=[ref(p) for p, _ in members], related=related,
+            # A CSI node plugin missing from the node is the root cause ("CSINode … does not contain driver").
+            links=[Link(Want((("daemonset-coverage-gap",),), pods=frozenset(ref(p) for p, _ in members)),
+                        then=_symptom)]))
     return findings
+
+
+def _symptom(finding: Finding, _: Finding | None) -> None:
+    finding.severity = Severity.WARNING
 
 
 _USED_BY = re.compile(r"already used by pods? ?\(?s?\)? ?([\w.,\s-]{1,2000})")
