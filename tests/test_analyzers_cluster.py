@@ -5,6 +5,7 @@ references, webhooks): each tests/scenarios file is loaded into a Snapshot, ever
 
 from __future__ import annotations
 
+import copy
 import shlex
 from functools import cache
 from pathlib import Path
@@ -24,13 +25,18 @@ HEALTHY = sorted(SCENARIOS.glob("healthy-cluster-*.yaml"))
 
 
 @cache
-def load_snapshot(path: Path) -> tuple[Snapshot, dict[str, Any]]:
-    """The scenario as a Snapshot (analyzers never modify it, so one load serves every test)."""
+def _scenario(path: Path) -> dict[str, Any]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+
+
+def load_snapshot(path: Path) -> tuple[Snapshot, dict[str, Any]]:
+    """The scenario as a fresh Snapshot (the parsed YAML is cached; a cached Snapshot would outlive the test,
+    and tests/test_fleet_run.py checks that no Snapshot outlives a run)."""
+    data = _scenario(path)
     snapshot = Snapshot(source="snapshot")
     for obj in data.get("objects") or []:
-        snapshot.add(obj)
+        snapshot.add(copy.deepcopy(obj))
     for log in data.get("logs") or []:
         key = LogKey(log["namespace"], log["pod"], log["container"], bool(log.get("previous", False)))
         snapshot.logs[key] = log["text"]

@@ -243,16 +243,18 @@ class Clock:
     """
 
     def __init__(self, snapshot: Snapshot) -> None:
-        self._snapshot = snapshot
+        # Weakly: the clock lives in the run's shared cache, which must not keep the snapshot alive.
+        self._snapshot = weakref.ref(snapshot)
         self._now: datetime | None = None
         self._done = False
 
     @property
     def now(self) -> datetime | None:
-        if not self._done:
+        snapshot = self._snapshot()
+        if not self._done and snapshot is not None:
             self._done = True
-            self._now = snapshot_now(self._snapshot)
-            if self._now is None and self._snapshot.source == "live":
+            self._now = snapshot_now(snapshot)
+            if self._now is None and snapshot.source == "live":
                 self._now = datetime.now(UTC)
         return self._now
 
