@@ -53,6 +53,8 @@ def matches(finding: Finding, expect: dict[str, Any]) -> bool:
         for r in refs
     ):
         return False
+    if "causedBy" in expect and (finding.caused_by or {}).get("rule") != expect["causedBy"]:
+        return False
     text = "\n".join([finding.title, finding.message, *finding.evidence])
     return expect.get("evidence", "") in text
 
@@ -73,7 +75,10 @@ def test_scenario_expectations(path: Path) -> None:
     assert data.get("expect"), f"{path.name} has no expect entries"
     for expect in data["expect"]:
         met = any(matches(f, expect) for f in findings)
-        assert met, f"{path.name}: {expect} not met by\n{describe(findings)}"
+        if expect.get("absent"):
+            assert not met, f"{path.name}: {expect} is marked absent but found in\n{describe(findings)}"
+        else:
+            assert met, f"{path.name}: {expect} not met by\n{describe(findings)}"
 
 
 @pytest.mark.parametrize("path", HEALTHY, ids=lambda p: p.stem)

@@ -263,12 +263,18 @@ def matches(finding: Finding, entry: dict[str, Any]) -> bool:
         for r in refs
     ):
         return False
+    if "causedBy" in entry and (finding.caused_by or {}).get("rule") != entry["causedBy"]:
+        return False
     return entry.get("evidence", "") in finding_text(finding)
 
 
 def check_expectations(findings: list[Finding], expect: list[dict[str, Any]]) -> None:
+    """Every entry is met (`causedBy`: the rule its cause names, null for a root), but `absent: true` ones."""
     for entry in expect:
-        if not any(matches(f, entry) for f in findings):
+        if entry.get("absent"):
+            found = [f"{f.id} {f.object}" for f in findings if matches(f, entry)]
+            assert not found, f"{entry} is marked absent but found: {found}"
+        elif not any(matches(f, entry) for f in findings):
             same_rule = [f"{f.object}: {finding_text(f)}" for f in findings if f.id == entry["rule"]]
             pytest.fail(
                 f"expected {entry} in findings; same-rule findings: {same_rule or 'none'}; all: "

@@ -4,7 +4,8 @@ For each scenario file:
 - snapshot: written as a `kubectl cluster-info dump` and run through `prism diagnose -A --snapshot DIR`;
 - live: served by the fake API server and run through `prism diagnose -A --kubeconfig K`;
   both must produce every `expect` entry (rule id; kind/namespace/name equal to the finding's object,
-  owner or one of its affected objects; evidence a substring of its evidence, title or message), and a
+  owner or one of its affected objects; evidence a substring of its evidence, title or message; `causedBy`
+  the rule its causedBy names, or null for a root cause), none of an entry marked `absent: true`, and a
   `healthy-*` scenario must produce no warning or critical finding;
 - remediation: every suggested `kubectl` command runs with the real kubectl against the fake server —
   with `--dry-run=client` when its verb supports it (asked from `kubectl VERB --help`), as is when it
@@ -76,6 +77,8 @@ def matches(expect: dict[str, Any], finding: dict[str, Any]) -> bool:
     wanted = {k: expect[k] for k in ("kind", "namespace", "name") if k in expect}
     if wanted and not any(all(ref.get(k) == v for k, v in wanted.items()) for ref in _refs(finding)):
         return False
+    if "causedBy" in expect and (finding.get("causedBy") or {}).get("rule") != expect["causedBy"]:
+        return False
     evidence = expect.get("evidence")
     texts = [*finding.get("evidence", []), finding.get("title", ""), finding.get("message", "")]
     return evidence is None or any(str(evidence) in t for t in texts)
@@ -89,9 +92,12 @@ def check_expectations(scenario: Scenario, doc: dict[str, Any]) -> None:
         loud = [f for f in findings if f["severity"] in ("critical", "warning")]
         assert not loud, f"a healthy cluster produced warnings or critical findings:\n{seen}"
         return
-    assert scenario.expect, "a broken-cluster scenario needs at least one `expect` entry"
-    missing = [e for e in scenario.expect if not any(matches(e, f) for f in findings)]
+    wanted = [e for e in scenario.expect if not e.get("absent")]
+    assert wanted, "a broken-cluster scenario needs at least one `expect` entry"
+    missing = [e for e in wanted if not any(matches(e, f) for f in findings)]
     assert not missing, f"expected but not found: {missing}\nfindings:\n{seen}"
+    unwanted = [e for e in scenario.expect if e.get("absent") and any(matches(e, f) for f in findings)]
+    assert not unwanted, f"found but marked absent: {unwanted}\nfindings:\n{seen}"
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
