@@ -7,7 +7,11 @@ corpus checks for no warning or critical finding, or a broken one whose expectat
 
 from __future__ import annotations
 
+import copy
+from datetime import UTC, datetime
+
 from tests.scenario_kit import (
+    NOW,
     at,
     base,
     container,
@@ -420,6 +424,122 @@ def netpol_blocked() -> None:
                        "2026-11-11T08:00:05Z INFO payments reachable again\n")])
 
 
+
+def webhook_behind_policy(ingress_rules: list, age: float) -> list:
+    """Kyverno's admission controller, ready, behind a NetworkPolicy in its namespace with `ingress_rules`."""
+    ns = "kyverno"
+    kyverno = deployment("kyverno-admission-controller", ns, [
+        container("kyverno", "ghcr.io/kyverno/kyverno:v1.13.2", port=9443, port_name="https")],
+        labels={"app.kubernetes.io/component": "admission-controller", "app.kubernetes.io/part-of": "kyverno"})
+    svc = service("kyverno-svc", ns, {"app.kubernetes.io/component": "admission-controller"}, port=443,
+                  target="https", port_name="https")
+    config = {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+              "metadata": meta("ValidatingWebhookConfiguration", "kyverno-resource-validating-webhook-cfg"),
+              "webhooks": [{"name": "validate.kyverno.svc-fail", "admissionReviewVersions": ["v1"],
+                            "clientConfig": {"service": {"namespace": ns, "name": "kyverno-svc",
+                                                         "path": "/validate/fail", "port": 443}},
+                            "failurePolicy": "Fail", "matchPolicy": "Equivalent", "sideEffects": "NoneOnDryRun",
+                            "timeoutSeconds": 10, "namespaceSelector": {}, "objectSelector": {},
+                            "rules": [{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"],
+                                       "resources": ["pods"], "scope": "*"}]}]}
+    policy = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+              "metadata": meta("NetworkPolicy", "kyverno-lockdown", ns, age=age, generation=1),
+              "spec": {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": ingress_rules}}
+    return [*kyverno, svc, endpoints("kyverno-svc", ns, kyverno[2:], port=9443), config, policy]
+
+
+def netpol_blocks_webhook() -> None:
+    """A NetworkPolicy that keeps the API server from an admission webhook; and a webhook that times out with
+    the API server let in (something else is slow)."""
+    def web(first: float) -> list:
+        dep = deployment("web", SHOP, [container("web", "registry.example.com/shop/web:2.15.0")], [], replicas=2)
+        return [*dep, event(dep[1], "FailedCreate", "Error creating: Internal error occurred: failed calling webhook "
+                            '"validate.kyverno.svc-fail": failed to call webhook: Post "https://kyverno-svc.kyverno.svc'
+                            ':443/validate/fail?timeout=10s": context deadline exceeded', count=14, first=first, last=1,
+                            component="replicaset-controller")]
+    same_namespace = [{"from": [{"podSelector": {}}]}]
+    write("net-networkpolicy-blocks-admission-webhook",
+          "A NetworkPolicy created 35 minutes ago admits only pods of its own namespace into kyverno: the API server "
+          "(not a pod) times out calling the webhook, so web's ReplicaSet cannot create pods", [
+              *base(SHOP, "kyverno"), *webhook_behind_policy(same_namespace, age=35), *web(first=33),
+          ], expect=[
+              {"rule": "networkpolicy-blocks-traffic", "kind": "NetworkPolicy", "name": "kyverno-lockdown",
+               "causedBy": None, "evidence": "admits nothing from outside the pod network on port 9443"},
+              {"rule": "networkpolicy-blocks-traffic", "kind": "NetworkPolicy", "name": "kyverno-lockdown",
+               "evidence": "webhook calls began timing out 2026-11-12T09:27:00Z, 2m after it"},
+              {"rule": "deployment-replica-failure", "kind": "Deployment", "name": "web",
+               "causedBy": "networkpolicy-blocks-traffic"},
+          ])
+    api_server_too = [{"from": [{"podSelector": {}}]},
+                      {"from": [{"ipBlock": {"cidr": "10.0.0.0/24"}}], "ports": [{"port": 9443, "protocol": "TCP"}]}]
+    write("workloads-webhook-timeout-not-networkpolicy",
+          "The kyverno webhook times out although its NetworkPolicy lets the control plane's addresses in: the "
+          "policy is not the cause, and web's refusal is reported on its own", [
+              *base(SHOP, "kyverno"), *webhook_behind_policy(api_server_too, age=60 * 24 * 20), *web(first=20),
+          ], expect=[
+              {"rule": "deployment-replica-failure", "kind": "Deployment", "name": "web", "causedBy": None,
+               "evidence": "admission webhook validate.kyverno.svc-fail is unreachable"},
+              {"rule": "networkpolicy-blocks-traffic", "absent": True},
+          ])
+
+
+
+def cluster_dns() -> list:
+    dns_c = container("coredns", "registry.k8s.io/coredns/coredns:v1.11.3", port=53, port_name="dns")
+    dns = deployment("coredns", "kube-system", [dns_c], [([running()], {}), ([running()], {"node_name": "node-2"})],
+                     labels={"k8s-app": "kube-dns"})
+    return [*dns, service("kube-dns", "kube-system", {"k8s-app": "kube-dns"}, port=53, target=53, port_name="dns"),
+            endpoints("kube-dns", "kube-system", dns[2:], port=53)]
+
+
+def netpol_egress_dns() -> None:
+    """A default-deny egress policy that allows the app's own calls but forgot DNS; and one that allows it."""
+    payments = deployment("payments", SHOP, [container("payments", "registry.example.com/shop/payments:8.2.0")])
+    to_payments = {"to": [{"podSelector": {"matchLabels": {"app": "payments"}}}], "ports": [{"port": 8080, "protocol": "TCP"}]}
+    deny = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": meta("NetworkPolicy", "egress-lockdown", SHOP, age=18, generation=1),
+            "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [to_payments]}}
+    checkout = deployment("checkout", SHOP, [container("checkout", "registry.example.com/shop/checkout:5.0.3")], [
+        ([waiting("CrashLoopBackOff", "back-off 2m40s restarting failed container=checkout", restarts=5,
+                  last=terminated("Error", 1, finished=1))], {})])
+    text = "\n".join([
+        "2026-11-12T09:58:40Z INFO checkout 5.0.3 starting",
+        '2026-11-12T09:58:50Z ERROR payments client: Post "http://payments:80/v1/authorize": dial tcp: lookup '
+        "payments on 10.96.0.10:53: read udp 10.244.1.23:53211->10.96.0.10:53: i/o timeout",
+        "2026-11-12T09:58:50Z FATAL cannot reach payments, exiting",
+    ])
+    write("net-networkpolicy-egress-blocks-dns",
+          "A default-deny egress NetworkPolicy created 18 minutes ago lets shop's pods reach payments but not the "
+          "cluster DNS: checkout's lookup of payments times out and it crash-loops", [
+              *base(SHOP), *cluster_dns(), *payments, service("payments", SHOP, {"app": "payments"}),
+              endpoints("payments", SHOP, payments[2:]), *checkout, deny,
+              event(checkout[2], "BackOff", "Back-off restarting failed container checkout", count=8, first=16, last=1,
+                    field_path="spec.containers{checkout}"),
+          ], expect=[
+              {"rule": "networkpolicy-blocks-traffic", "kind": "NetworkPolicy", "name": "egress-lockdown",
+               "causedBy": None, "evidence": "the name lookup timed out: the cluster DNS did not answer"},
+              {"rule": "networkpolicy-blocks-traffic", "kind": "NetworkPolicy", "name": "egress-lockdown",
+               "evidence": "NetworkPolicy egress-lockdown (Egress) selects the source pods and allows no rule for "
+                           "deployment/checkout on port 53"},
+              {"rule": "pod-crash-loop", "kind": "Deployment", "name": "checkout",
+               "causedBy": "networkpolicy-blocks-traffic"},
+          ], logs=[log(checkout[2], "checkout", text, previous=True)])
+    with_dns = copy.deepcopy(deny)
+    with_dns["spec"]["egress"].append({"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                                               "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                                       "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]})
+    with_dns["metadata"]["creationTimestamp"] = at(60 * 24 * 3)
+    fine = deployment("checkout", SHOP, [container("checkout", "registry.example.com/shop/checkout:5.0.3")])
+    write("healthy-default-deny-egress-with-dns",
+          "Healthy: a default-deny egress policy that allows payments and the cluster DNS; checkout logged one DNS "
+          "timeout while CoreDNS restarted", [
+              *base(SHOP), *cluster_dns(), *payments, service("payments", SHOP, {"app": "payments"}),
+              endpoints("payments", SHOP, payments[2:]), *fine, with_dns,
+          ], logs=[log(fine[2], "checkout", "2026-11-12T08:10:00Z WARN lookup payments on 10.96.0.10:53: read udp "
+                       "10.244.1.23:40111->10.96.0.10:53: i/o timeout, retrying\n2026-11-12T08:10:02Z INFO payments "
+                       "reachable\n")])
+
+
 def evicted_status_unknown() -> None:
     c = container("cache", "registry.example.com/shop/cache:3.1.0", memory="256Mi")
     unknown = {"state": {"terminated": terminated("ContainerStatusUnknown", 137, finished=20,
@@ -549,6 +669,195 @@ def cpu_starvation() -> None:
           ])
 
 
+
+def previous_revision(objects: list, old_containers: list, rolled: float) -> list:
+    """`objects` (deployment()'s Deployment, ReplicaSet, pods) rolled out `rolled` minutes ago from a revision
+    whose ReplicaSet, now scaled to 0, ran `old_containers`."""
+    dep, rs = objects[0], objects[1]
+    name, ns = dep["metadata"]["name"], dep["metadata"]["namespace"]
+    old_hash = suffix("rs-old", ns, name, n=10)[:9].replace("b", "5")
+    labels = {**rs["spec"]["selector"]["matchLabels"], "pod-template-hash": old_hash}
+    old = copy.deepcopy(rs)
+    old["metadata"] = meta("ReplicaSet", f"{name}-{old_hash}", ns, age=dep_age(dep), generation=2, labels=labels,
+                           annotations={**rs["metadata"]["annotations"], "deployment.kubernetes.io/revision": "1"},
+                           ownerReferences=rs["metadata"]["ownerReferences"])
+    old["spec"].update(replicas=0, selector={"matchLabels": labels})
+    old["spec"]["template"] = {"metadata": {"labels": labels},
+                               "spec": {**rs["spec"]["template"]["spec"], "containers": old_containers}}
+    old["status"] = {"replicas": 0, "observedGeneration": 2}
+    for obj in (dep, rs):
+        obj["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "2"
+    rs["metadata"]["creationTimestamp"] = at(rolled)
+    dep["metadata"]["generation"] = 2
+    dep["status"]["observedGeneration"] = 2
+    return [*objects, old,
+            event(dep, "ScalingReplicaSet", f"Scaled up replica set {rs['metadata']['name']} to "
+                  f"{rs['spec']['replicas']}", type_="Normal", first=rolled, last=rolled,
+                  component="deployment-controller"),
+            event(dep, "ScalingReplicaSet", f"Scaled down replica set {old['metadata']['name']} to 0 from "
+                  f"{rs['spec']['replicas']}", type_="Normal", first=rolled - 1, last=rolled - 1,
+                  component="deployment-controller")]
+
+
+def dep_age(dep: dict) -> float:
+    created = dep["metadata"]["creationTimestamp"]
+    return (NOW - datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)).total_seconds() / 60
+
+
+def cpu_limit_lowered() -> None:
+    """A rollout that lowered a Node.js API's CPU limit; and probe timeouts with CPU to spare (not starvation)."""
+    probe = http_probe("/healthz", 3000, period=10, timeout=1, failures=3)
+
+    def rates_container(cpu_limit: str) -> dict:
+        return container("rates", "registry.example.com/fx/rates-api:2.8.0", port=3000, cpu="100m",
+                         limits={"cpu": cpu_limit, "memory": "512Mi"}, livenessProbe=probe)
+
+    killed = terminated("Error", 143, finished=2, started=6)
+    rates = deployment("rates", "fx", [rates_container("100m")], [
+        ([running(started=2, restarts=7, last=killed)], {"age": 48}),
+        ([running(started=1, restarts=6, last=killed)], {"age": 47}),
+    ])
+    text = "\n".join([
+        "2026-11-12T09:58:02Z INFO rates-api 2.8.0 listening on :3000",
+        "2026-11-12T09:58:03Z INFO loading 1,840 currency pairs",
+        "2026-11-12T09:58:09Z WARN event loop blocked for 2350ms (gc 410ms)",
+        "2026-11-12T09:58:21Z WARN event loop blocked for 4120ms",
+        "2026-11-12T09:58:30Z INFO SIGTERM received, closing server",
+    ])
+    pods = rates[2:]
+    write("pods-cpu-limit-lowered-liveness-kills",
+          "CPU starvation: the last rollout of rates cut its CPU limit from 1 to 100m; its event loop blocks, the "
+          "liveness probe times out and the kubelet keeps restarting it (exit 143); no metrics-server", [
+              *base("fx"), *previous_revision(rates, [rates_container("1")], rolled=48),
+              service("rates", "fx", {"app": "rates"}, target=3000), endpoints("rates", "fx", pods, port=3000),
+              *(event(p, "Unhealthy", f'Liveness probe failed: Get "http://{p["status"]["podIP"]}:3000/healthz": '
+                      "context deadline exceeded (Client.Timeout exceeded while awaiting headers)", count=21,
+                      first=46, last=2, field_path="spec.containers{rates}") for p in pods),
+              *(event(p, "Killing", "Container rates failed liveness probe, will be restarted", count=7,
+                      type_="Normal", first=45, last=2, field_path="spec.containers{rates}") for p in pods),
+          ], expect=[
+              {"rule": "container-cpu-starved", "kind": "Deployment", "name": "rates",
+               "evidence": "the last rollout lowered the CPU limit from 1 to 100m"},
+              {"rule": "container-cpu-starved", "kind": "Deployment", "name": "rates",
+               "evidence": "log: 2026-11-12T09:58:21Z WARN event loop blocked for 4120ms"},
+              {"rule": "pod-crash-loop", "kind": "Deployment", "name": "rates",
+               "causedBy": "container-cpu-starved"},
+          ], logs=[log(p, "rates", text, previous=True) for p in pods])
+
+    # Readiness timeouts under a CPU limit that is far from used: the backend is slow, not the CPU.
+    check = http_probe("/ready", 8080, period=10, timeout=2, failures=3)
+    quotes = deployment("quotes", "fx", [container("quotes", "registry.example.com/fx/quotes:1.4.2", cpu="250m",
+                                                   limits={"cpu": "1", "memory": "512Mi"}, readinessProbe=check)],
+                        [([running(started=30, ready=False)], {})])
+    usage = {"apiVersion": "metrics.k8s.io/v1beta1", "kind": "PodMetrics",
+             "metadata": {"name": quotes[2]["metadata"]["name"], "namespace": "fx", "creationTimestamp": at(0)},
+             "timestamp": at(0.5), "window": "15s",
+             "containers": [{"name": "quotes", "usage": {"cpu": "42m", "memory": "180Mi"}}]}
+    write("pods-readiness-timeouts-cpu-to-spare",
+          "Readiness probe timeouts while quotes uses 42m of a 1-CPU limit: not CPU starvation (the probe waits "
+          "on a slow backend)", [
+              *base("fx"), *quotes, service("quotes", "fx", {"app": "quotes"}),
+              endpoints("quotes", "fx", [], not_ready=quotes[2:]), usage,
+              event(quotes[2], "Unhealthy", f'Readiness probe failed: Get "http://{quotes[2]["status"]["podIP"]}:8080'
+                    '/ready": context deadline exceeded (Client.Timeout exceeded while awaiting headers)', count=170,
+                    first=29, last=0.5, field_path="spec.containers{quotes}"),
+          ], expect=[
+              {"rule": "pod-probe-failing", "kind": "Deployment", "name": "quotes", "causedBy": None},
+              {"rule": "container-cpu-starved", "absent": True},
+          ], logs=[log(quotes[2], "quotes", "2026-11-12T09:59:50Z WARN upstream ecb-feed slow: 2.8s\n")])
+
+
+
+def limit_range(name: str, ns: str, container_max: dict | None = None, pod_max: dict | None = None,
+                ratio: dict | None = None) -> dict:
+    limits: list = []
+    if container_max or ratio:
+        item: dict = {"type": "Container"}
+        if container_max:
+            item["max"] = container_max
+        if ratio:
+            item["maxLimitRequestRatio"] = ratio
+        limits.append(item)
+    if pod_max:
+        limits.append({"type": "Pod", "max": pod_max})
+    return {"apiVersion": "v1", "kind": "LimitRange", "metadata": meta("LimitRange", name, ns, age=60 * 24 * 90),
+            "spec": {"limits": limits}}
+
+
+def limit_range_maximum() -> None:
+    """LimitRange maximums refused both ways: a limit above the maximum, and no limit under a maximum with no
+    default (the API server cannot tell how much the container may use); and a limit-to-request ratio."""
+    ns = "analytics"
+    bounds = limit_range("container-max", ns, container_max={"cpu": "2", "memory": "4Gi"}, ratio={"cpu": "4"})
+    driver = deployment("spark-driver", ns, [container("driver", "registry.example.com/data/spark:3.5.3", cpu="1",
+                                                       memory="2Gi", limits={"cpu": "4", "memory": "4Gi"})],
+                        [], replicas=1)
+    exporter_spec = {"containers": [container("export", "registry.example.com/data/exporter:2.0.1", port=None,
+                                              cpu="250m", memory="512Mi")], "restartPolicy": "OnFailure"}
+    job = {"apiVersion": "batch/v1", "kind": "Job",
+           "metadata": meta("Job", "export-29383560", ns, age=35, labels={"app": "export"}),
+           "spec": {"backoffLimit": 6, "completions": 1, "parallelism": 1,
+                    "template": {"metadata": {"labels": {"app": "export"}}, "spec": exporter_spec}},
+           "status": {"startTime": at(35), "active": 0, "ready": 0, "terminating": 0, "uncountedTerminatedPods": {}}}
+    tuner = deployment("tuner", ns, [container("tuner", "registry.example.com/data/tuner:0.9.0", cpu="100m",
+                                               limits={"cpu": "1", "memory": "256Mi"})], [], replicas=1)
+    rs_event = "Error creating: pods \"{}-{}\" is forbidden: {}"
+    write("workloads-limitrange-maximum-both-ways",
+          "LimitRange maximums: spark-driver's CPU limit of 4 is above the maximum of 2, the export Job sets no "
+          "limits under a maximum without defaults, and tuner's CPU limit is 10 times its request (at most 4)", [
+              *base(ns), bounds, *driver, job, *tuner,
+              event(driver[1], "FailedCreate", rs_event.format(driver[1]["metadata"]["name"], "q2vxl",
+                    "maximum cpu usage per Container is 2, but limit is 4"), count=16, first=40, last=1,
+                    component="replicaset-controller"),
+              event(job, "FailedCreate", rs_event.format("export-29383560", "7wbjm",
+                    "[maximum cpu usage per Container is 2.  No limit is specified, maximum memory usage per "
+                    "Container is 4Gi.  No limit is specified]"), count=9, first=35, last=2,
+                    component="job-controller"),
+              event(tuner[1], "FailedCreate", rs_event.format(tuner[1]["metadata"]["name"], "h8dzc",
+                    "cpu max limit to request ratio per Container is 4, but provided ratio is 10.000000"),
+                    count=12, first=30, last=1, component="replicaset-controller"),
+          ], expect=[
+              {"rule": "deployment-replica-failure", "kind": "Deployment", "name": "spark-driver",
+               "evidence": "LimitRange maximum cpu per Container is 2, the pod asks 4"},
+              {"rule": "job-failed", "kind": "Job", "name": "export-29383560",
+               "evidence": "LimitRange maximum cpu per Container is 2 and the pod sets no cpu limit"},
+              {"rule": "job-failed", "kind": "Job", "name": "export-29383560",
+               "evidence": "LimitRange maximum memory per Container is 4Gi and the pod sets no memory limit"},
+              {"rule": "deployment-replica-failure", "kind": "Deployment", "name": "tuner",
+               "evidence": "LimitRange allows a cpu limit at most 4 times the request per Container, the pod's is 10"},
+          ])
+
+    # A Pod maximum (the sum of its containers) refuses a StatefulSet's pod; a Deployment exactly at the maximum
+    # is admitted.
+    pod_bounds = limit_range("pod-max", "search", pod_max={"memory": "8Gi"})
+    es_spec = pod_spec([container("elasticsearch", "docker.elastic.co/elasticsearch/elasticsearch:8.15.3", port=9200,
+                                  cpu="1", memory="8Gi", limits={"memory": "8Gi"}),
+                        container("exporter", "quay.io/prometheuscommunity/elasticsearch-exporter:v1.8.0", port=9114,
+                                  cpu="50m", memory="64Mi", limits={"memory": "128Mi"})])
+    es = {"apiVersion": "apps/v1", "kind": "StatefulSet",
+          "metadata": meta("StatefulSet", "es", "search", age=60 * 24 * 20, generation=3, labels={"app": "es"}),
+          "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "es"}}, "serviceName": "es",
+                   "podManagementPolicy": "OrderedReady",
+                   "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}},
+                   "template": {"metadata": {"labels": {"app": "es"}}, "spec": es_spec}},
+          "status": {"replicas": 0, "availableReplicas": 0, "currentReplicas": 0, "updatedReplicas": 0,
+                     "observedGeneration": 3, "collisionCount": 0}}
+    kibana = deployment("kibana", "search", [container("kibana", "docker.elastic.co/kibana/kibana:8.15.3", port=5601,
+                                                       cpu="500m", memory="2Gi", limits={"memory": "8Gi"})])
+    write("workloads-statefulset-limitrange-pod-maximum",
+          "A LimitRange Pod maximum of 8Gi memory refuses es-0, whose two containers' limits add up to 8Gi + 128Mi; "
+          "kibana at exactly 8Gi runs", [
+              *base("search"), pod_bounds, es, *kibana, service("es", "search", {"app": "es"}, target=9200),
+              event(es, "FailedCreate", 'create Pod es-0 in StatefulSet es failed error: pods "es-0" is forbidden: '
+                    "maximum memory usage per Pod is 8Gi, but limit is 8724152320", count=25, first=50, last=1,
+                    component="statefulset-controller"),
+          ], expect=[
+              {"rule": "statefulset-unavailable", "kind": "StatefulSet", "name": "es",
+               "evidence": "LimitRange maximum memory per Pod is 8Gi, the pod asks 8724152320"},
+              {"rule": "deployment-replica-failure", "name": "kibana", "absent": True},
+          ])
+
+
 def daemonset(name: str, ns: str, containers: list, nodes: list[str], tolerations: list | None = None,
               labels: dict | None = None) -> list:
     labels = labels or {"app": name}
@@ -608,12 +917,67 @@ def daemonset_coverage() -> None:
           ])
 
 
+
+def network_agent_coverage() -> None:
+    """The CNI DaemonSet misses a new node pool's taint: the node never gets a pod network and stays NotReady;
+    and a Linux-only CNI that stays off a Windows node by its OS selector (by design)."""
+    gpu_taint = {"key": "workload", "value": "gpu", "effect": "NoSchedule"}
+    fresh = node("node-3", ready="False", taints=[gpu_taint], labels={"workload": "gpu"}, age=40, heartbeat=0.3)
+    ready = next(c for c in fresh["status"]["conditions"] if c["type"] == "Ready")
+    ready.update(lastTransitionTime=at(40), message="container runtime network not ready: NetworkReady=false "
+                 "reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized")
+    fresh["spec"]["taints"].append({"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule", "timeAdded": at(40)})
+    system = [{"key": "CriticalAddonsOnly", "operator": "Exists"},
+              {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"}]
+    calico = daemonset("calico-node", "kube-system", [container("calico-node", "docker.io/calico/node:v3.29.1", port=None)],
+                       ["node-1", "node-2"], tolerations=system, labels={"k8s-app": "calico-node"})
+    proxy = daemonset("kube-proxy", "kube-system", [container("kube-proxy", "registry.k8s.io/kube-proxy:v1.33.2", port=None)],
+                      ["node-1", "node-2", "node-3"], tolerations=[{"operator": "Exists"}], labels={"k8s-app": "kube-proxy"})
+    write("nodes-cni-daemonset-misses-tainted-pool",
+          "DaemonSet coverage: calico-node does not tolerate the new GPU pool's workload=gpu taint, so node-3 never "
+          "gets a pod network (cni plugin not initialized) and stays NotReady", [
+              *base(SHOP, nodes=[node("node-1"), node("node-2"), fresh]), *calico, *proxy,
+              event(fresh, "NodeNotReady", "Node node-3 status is now: NodeNotReady", type_="Normal", first=40,
+                    last=40, component="node-controller"),
+          ], expect=[
+              {"rule": "daemonset-coverage-gap", "kind": "DaemonSet", "name": "calico-node", "causedBy": None,
+               "evidence": "node node-3: untolerated taint workload=gpu:NoSchedule"},
+              {"rule": "daemonset-coverage-gap", "kind": "DaemonSet", "name": "calico-node",
+               "evidence": "node node-3: Ready=False: container runtime network not ready"},
+              {"rule": "node-not-ready", "kind": "Node", "name": "node-3", "causedBy": "daemonset-coverage-gap"},
+          ])
+    windows = node("node-win-1", labels={"kubernetes.io/os": "windows"})
+    windows["status"]["nodeInfo"].update(operatingSystem="windows", osImage="Windows Server 2022 Datacenter")
+    linux_only = daemonset("calico-node", "kube-system", [container("calico-node", "docker.io/calico/node:v3.29.1",
+                                                                    port=None)],
+                           ["node-1", "node-2"], tolerations=[{"operator": "Exists"}], labels={"k8s-app": "calico-node"})
+    linux_only[0]["spec"]["template"]["spec"]["nodeSelector"] = {"kubernetes.io/os": "linux"}
+    on_windows = daemonset("calico-node-windows", "kube-system",
+                           [container("felix", "docker.io/calico/windows:v3.29.1", port=None)], ["node-win-1"],
+                           tolerations=[{"operator": "Exists"}], labels={"k8s-app": "calico-node-windows"})
+    on_windows[0]["spec"]["template"]["spec"]["nodeSelector"] = {"kubernetes.io/os": "windows"}
+    iis = deployment("legacy-portal", SHOP, [container("iis", "mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2022", port=80)],
+                     [([running()], {"node_name": "node-win-1"})], spec_extra={"nodeSelector": {"kubernetes.io/os": "windows"}})
+    write("healthy-linux-cni-off-windows-node",
+          "Healthy: the Linux calico-node DaemonSet stays off the Windows node by its OS selector, where the Windows "
+          "Calico agent runs; the Windows workload is up", [
+              *base(SHOP, nodes=[node("node-1"), node("node-2"), windows]), *linux_only, *on_windows, *iis,
+              service("legacy-portal", SHOP, {"app": "legacy-portal"}, target=80),
+              endpoints("legacy-portal", SHOP, iis[2:], port=80),
+          ])
+
+
 def main() -> None:
     daemonset_coverage()
+    network_agent_coverage()
     cpu_starvation()
+    cpu_limit_lowered()
+    limit_range_maximum()
     admission()
     evicted_status_unknown()
     netpol_blocked()
+    netpol_blocks_webhook()
+    netpol_egress_dns()
     also()
     modern_events()
     exec_format_error()

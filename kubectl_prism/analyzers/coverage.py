@@ -9,10 +9,10 @@ from typing import Any
 
 from kubectl_prism.analyzers import Rule, analyzer
 from kubectl_prism.analyzers._index import dig, event_index, labels_of
-from kubectl_prism.analyzers._util import ref, selector_matches, top_owner_ref
+from kubectl_prism.analyzers._util import ref, selector_matches
 from kubectl_prism.analyzers.pod_evidence import clip, event_message
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
-from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
+from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of, namespace_of
 
 GAP = Rule(
     "daemonset-coverage-gap",
@@ -28,12 +28,16 @@ _CSI = re.compile(
 )
 _CNI = re.compile(
     r"network plugin is not ready|failed to setup network|cni plugin not initialized|"
-    r"failed to find plugin",
+    r"failed to find plugin|NetworkPluginNotReady|cni config uninitialized",
     re.IGNORECASE,
 )
 _NETWORK_AGENT = re.compile(
     r"calico|cilium|flannel|weave|kube-proxy|aws-node|kindnet|antrea|canal", re.IGNORECASE
 )
+
+
+# Node labels a node agent selects on because its image runs only there (a Linux CNI, an amd64 driver).
+_PLATFORM = ("kubernetes.io/os", "kubernetes.io/arch", "beta.kubernetes.io/os", "beta.kubernetes.io/arch")
 
 
 def _tolerates(tolerations: list[dict[str, Any]], taint: dict[str, Any]) -> bool:
@@ -52,6 +56,8 @@ def _why_not(ds: KubeObject, node: KubeObject) -> str | None:
     spec = dig(ds, "spec", "template", "spec") or {}
     selector = spec.get("nodeSelector")
     if selector and not selector_matches(selector, labels_of(node)):
+        if all(selector_matches({k: v}, labels_of(node)) for k, v in selector.items() if k not in _PLATFORM):
+            return None  # only the OS or CPU architecture differs: an agent built for other nodes, by design
         return f"nodeSelector {','.join(f'{k}={v}' for k, v in selector.items())} does not match"
     if blocking := _untolerated(ds, node):
         return "untolerated taint " + ", ".join(
@@ -85,24 +91,36 @@ def _kind_of_agent(ds: KubeObject) -> str | None:
 @analyzer("daemonset-coverage", GAP)
 def analyze_coverage(snapshot: Snapshot) -> list[Finding]:
     nodes = snapshot.of_kind("Node")
-    if not nodes:
+    agents = [(ds, kind) for ds in snapshot.of_kind("DaemonSet") if (kind := _kind_of_agent(ds))]
+    if not nodes or not agents:
         return []
     running: dict[tuple[str | None, str], set[str]] = {}
     for pod in snapshot.of_kind("Pod"):
-        owner = top_owner_ref(snapshot, pod)
-        if owner is not None and owner.kind == "DaemonSet" and (node := dig(pod, "spec", "nodeName")):
-            running.setdefault((owner.namespace, owner.name), set()).add(node)
+        owners = meta(pod).get("ownerReferences") or []
+        if owners and owners[0].get("kind") == "DaemonSet" and (node := dig(pod, "spec", "nodeName")):
+            running.setdefault((namespace_of(pod), owners[0].get("name", "")), set()).add(node)
     failures = _node_failures(snapshot)
+    for node in nodes:
+        if words := _network_down(node):
+            failures.setdefault(name_of(node), []).append((node, "network", words))
     findings = []
-    for ds in snapshot.of_kind("DaemonSet"):
-        agent = _kind_of_agent(ds)
-        if agent is None:
-            continue
+    for ds, agent in agents:
         have = running.get((namespace_of(ds), name_of(ds)), set())
         missing = [(n, why) for n in nodes if name_of(n) not in have and (why := _why_not(ds, n))]
         if missing:
             findings.append(_finding(ds, agent, missing, failures))
     return findings
+
+
+def _network_down(node: KubeObject) -> str | None:
+    """The node's own word that its pod network is down: NotReady for the CNI, or NetworkUnavailable."""
+    for cond in dig(node, "status", "conditions") or []:
+        kind, status, message = cond.get("type"), cond.get("status"), clip(cond.get("message") or "", 200)
+        if (kind == "Ready" and status == "False" and _CNI.search(message)) or (
+            kind == "NetworkUnavailable" and status == "True"
+        ):
+            return f"{kind}={status}: {message or cond.get('reason') or ''}".rstrip(": ")
+    return None
 
 
 def _node_failures(snapshot: Snapshot) -> dict[str, list[tuple[KubeObject, str, str]]]:
@@ -136,6 +154,9 @@ def _finding(
     ]
     evidence += [f"node {name_of(n)}: {why}" for n, why in missing[:4]]
     hurt = [(p, msg) for n, _ in missing for p, kind, msg in failures.get(name_of(n), []) if kind == agent]
+    down = [(n, msg) for n, msg in hurt if n.get("kind") == "Node"]
+    hurt = [(p, msg) for p, msg in hurt if p.get("kind") != "Node"]
+    evidence += [f"node {name_of(n)}: {words}" for n, words in down[:2]]
     if hurt:
         pod, words = hurt[0]
         evidence.append(f"pod {name_of(pod)} on node {dig(pod, 'spec', 'nodeName')}: {words}")
@@ -166,7 +187,7 @@ def _finding(
         )
     return Finding(
         GAP.id,
-        Severity.CRITICAL if hurt else Severity.WARNING,
+        Severity.CRITICAL if hurt or down else Severity.WARNING,
         f"DaemonSet {name} ({what}) is missing from {len(missing)} node(s): {nodes_text}",
         ref(ds),
         reason="NodesNotCovered",
@@ -175,6 +196,7 @@ def _finding(
         remediation=fix,
         affected=[ref(p) for p, _ in hurt],
         related=[ObjectRef("Node", name_of(n)) for n, _ in missing[:10]],
+        explains=tuple(f"node-network:{name_of(n)}" for n, _ in down),
     )
 
 

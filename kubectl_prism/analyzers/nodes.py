@@ -20,6 +20,7 @@ from kubectl_prism.analyzers._index import (
     workload_ref,
 )
 from kubectl_prism.analyzers._util import condition, ref
+from kubectl_prism.analyzers.causes import Link, explaining
 from kubectl_prism.analyzers.pod_evidence import clip, cordon_only, scheduler_reasons
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of
@@ -140,9 +141,11 @@ def _not_ready(snapshot: Snapshot, node: KubeObject, live: list[KubeObject], clo
     else:
         title = f"Node {name} is NotReady ({cond.get('reason') or 'KubeletNotReady'})"
     fix = [Remediation("See the node's conditions and events", f"kubectl describe node {name}")]
+    links: list[Link] = []
     if _CNI.search(clip(cond.get("message") or "")):
         fix.append(Remediation("The network plugin is not ready on this node: check the CNI pods there",
                                _system_pods(name)))
+        links.append(_missing_network_agent(name))
     else:
         fix.append(Remediation(f"On {name}, check the kubelet and the container runtime (systemctl status "
                                "kubelet containerd; journalctl -u kubelet), and that the machine is up and "
@@ -154,7 +157,7 @@ def _not_ready(snapshot: Snapshot, node: KubeObject, live: list[KubeObject], clo
         NOT_READY.id, Severity.CRITICAL, title, ref(node), reason=cond.get("reason") or "NodeNotReady",
         message="Pods on this node are unreachable or being evicted; nothing new is scheduled there.",
         evidence=evidence, remediation=fix, affected=[ref(p) for p in live],
-        related=_workloads(snapshot, live))
+        related=_workloads(snapshot, live), links=links)
 
 
 def _network(node: KubeObject, live: list[KubeObject]) -> Finding | None:
@@ -172,7 +175,19 @@ def _network(node: KubeObject, live: list[KubeObject]) -> Finding | None:
             Remediation("Check the CNI / network agent pods on the node", _system_pods(name)),
             Remediation("See the condition's history", f"kubectl describe node {name}"),
         ],
-        affected=[ref(p) for p in live])
+        affected=[ref(p) for p in live], links=[_missing_network_agent(name)])
+
+
+def _missing_network_agent(node: str) -> Link:
+    """A node without pod network because its CNI DaemonSet leaves it out (an untolerated taint, a selector)
+    is that DaemonSet's symptom: the coverage finding says so and how to fix it."""
+
+    def then(finding: Finding, _: Finding | None) -> None:
+        finding.severity = Severity.WARNING
+        finding.message += (" Its network agent DaemonSet does not run here (daemonset-coverage-gap); "
+                            "fix that first.")
+
+    return Link(explaining(f"node-network:{node}", ("daemonset-coverage-gap",)), then=then)
 
 
 def _system_pods(node: str) -> str:

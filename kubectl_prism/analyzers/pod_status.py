@@ -52,6 +52,9 @@ STUCK_AFTER_SECONDS = 300
 INIT_STUCK_SECONDS = 600
 # Running containers restarting at least this often count as crash-looping even between back-offs.
 RESTARTS_FLAPPING = 3
+# A container that crashed before counts as recovered after running (and ready) this long since (the kubelet
+# resets its crash back-off after 10 minutes), and three times as long as its last run lasted.
+RECOVERED_SECONDS = 600
 # A clean exit (0, Completed) of a container with a liveness probe this recent is a probe's kill, not history.
 RECENT_SECONDS = 3600
 
@@ -210,7 +213,8 @@ def _container_problem(
         restarts = cs.get("restartCount") or 0
         if last.get("reason") == "OOMKilled" and restarts:
             return _from_termination(name, "OOMKilled", last, init)
-        if restarts >= RESTARTS_FLAPPING and last.get("exitCode") and last.get("reason") not in _BENIGN_LAST:
+        if (restarts >= RESTARTS_FLAPPING and last.get("exitCode") and last.get("reason") not in _BENIGN_LAST
+                and not _recovered(cs, running, last, now)):
             return _from_termination(name, "Restarting", last, init)
         probed = spec.get("livenessProbe")
         if not init and probed and restarts >= RESTARTS_FLAPPING and _clean_exit(last, now):
@@ -235,6 +239,21 @@ def _container_problem(
                 PROBE_FAILING, "Unhealthy", name, f"container {name} running but not ready ({probe} probe)"
             )
     return None
+
+
+def _recovered(
+    cs: dict[str, Any], running: dict[str, Any], last: dict[str, Any], now: datetime | None
+) -> bool:
+    """Crashed before, but running and ready for a while now: the kubelet resets its back-off after 10 minutes
+    of a clean run, and this run has also lasted three times as long as the one that crashed (a container that
+    crashes every 15 minutes is not recovered 12 minutes into a run)."""
+    started, ran_from, ran_to = (parse_time(t) for t in (running.get("startedAt"), last.get("startedAt"),
+                                                         last.get("finishedAt")))
+    if now is None or started is None or not cs.get("ready"):
+        return False
+    up = (now - started).total_seconds()
+    before = (ran_to - ran_from).total_seconds() if ran_from and ran_to else up
+    return up >= max(RECOVERED_SECONDS, 3 * before)
 
 
 def _clean_exit(last: dict[str, Any], now: datetime | None) -> bool:

@@ -1,15 +1,17 @@
 """Traffic a NetworkPolicy drops: an app times out calling a Service that has ready endpoints, and a policy
-that selects the destination (ingress) or the source (egress) pods allows no such peer and port.
+that selects the destination (ingress) or the source (egress) pods allows no such peer and port (a name
+lookup that timed out is judged against the cluster DNS, not the Service it names); or the API
+server's calls to an admission webhook time out because a policy on the webhook's pods admits no traffic
+from outside the pod network.
 
-Only failing pods whose log shows a timeout are examined, and policies are indexed by the labels their
-pod selectors require, so the work grows with the failing pods and the policies that select them, never
-with pods × policies.
+Only failing pods whose log shows a timeout, and webhooks whose calls time out, are examined, and policies
+are indexed by the labels their pod selectors require (netpol.py), so the work grows with the failures and
+the policies that select them, never with pods × policies.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from typing import Any
 
 from kubectl_prism.analyzers import Rule, analyzer
@@ -20,26 +22,28 @@ from kubectl_prism.analyzers._index import (
     dig,
     duration_text,
     event_index,
+    event_text,
     is_live,
     labels_of,
     pod_index,
     shared,
     workload_ref,
 )
-from kubectl_prism.analyzers._util import pod_is_ready, ref, selector_matches
+from kubectl_prism.analyzers._util import pod_is_ready, ref
 from kubectl_prism.analyzers.log_dependencies import log_tail, service_named
-from kubectl_prism.analyzers.pod_evidence import clip, event_time
+from kubectl_prism.analyzers.netpol import PolicyIndex, admits_api_server, allows, policy_types
+from kubectl_prism.analyzers.pod_evidence import clip, event_message, event_time
 from kubectl_prism.analyzers.pod_groups import problem_groups
-from kubectl_prism.findings import Finding, Remediation, Severity
+from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.snapshot import KubeObject, Snapshot, name_of, namespace_of
 from kubectl_prism.timeutil import parse_time
 
 BLOCKED = Rule(
     "networkpolicy-blocks-traffic",
     Severity.CRITICAL,
-    "An app times out calling a Service with ready endpoints because a NetworkPolicy on the "
-    "destination (ingress) or the source (egress) allows no such peer and port; the policy's "
-    "creation time against when the errors began",
+    "An app times out calling a Service with ready endpoints or the cluster DNS, or the API server times out "
+    "calling an admission webhook, because a NetworkPolicy on the destination (ingress) or the source "
+    "(egress) allows no such peer and port; the policy's creation time against when the errors began",
 )
 
 _TIMEOUT = re.compile(
@@ -47,95 +51,23 @@ _TIMEOUT = re.compile(
 )
 
 
-class PolicyIndex:
-    """NetworkPolicies by namespace and by one label their podSelector requires (the rest check only the
-    few candidates a pod's labels pick)."""
-
-    def __init__(self, snapshot: Snapshot) -> None:
-        self.by_label: dict[tuple[str | None, str, str], list[KubeObject]] = defaultdict(list)
-        self.unkeyed: dict[str | None, list[KubeObject]] = defaultdict(list)  # {} or expressions only
-        for policy in snapshot.of_kind("NetworkPolicy"):
-            ns = namespace_of(policy)
-            labels = dig(policy, "spec", "podSelector", "matchLabels") or {}
-            if labels:
-                key, value = next(iter(sorted(labels.items())))
-                self.by_label[(ns, key, str(value))].append(policy)
-            else:
-                self.unkeyed[ns].append(policy)
-
-    def selecting(self, pod: KubeObject) -> list[KubeObject]:
-        ns, labels = namespace_of(pod), labels_of(pod)
-        candidates = list(self.unkeyed.get(ns, []))
-        for key, value in labels.items():
-            candidates += self.by_label.get((ns, key, value), [])
-        out = []
-        for policy in candidates:
-            selector = dig(policy, "spec", "podSelector") or {}
-            if (not selector.get("matchLabels") and not selector.get("matchExpressions")) or selector_matches(
-                selector, labels
-            ):
-                out.append(policy)
-        return sorted(out, key=name_of)
+# A name lookup that timed out: the cluster DNS did not answer (Go, glibc, busybox nslookup).
+_DNS_TIMEOUT = re.compile(
+    r"lookup \S{1,253} on [\w.:\[\]]{1,64}:53: .{0,200}(?:i/o timeout|timed out)|"
+    r"dial udp [\w.:\[\]]{1,64}:53: "
+    r"i/o timeout|connection timed out; no servers could be reached",
+    re.IGNORECASE,
+)
+_WEBHOOK_TIMEOUT = re.compile(
+    r'failed calling webhook "([^"]+)".*(?:' + _TIMEOUT.pattern + ")", re.IGNORECASE
+)
+WEBHOOK_KINDS = ("ValidatingWebhookConfiguration", "MutatingWebhookConfiguration")
 
 
-def _types(policy: KubeObject) -> set[str]:
-    types = dig(policy, "spec", "policyTypes")
-    if types:
-        return set(types)
-    return {"Ingress"} | ({"Egress"} if "egress" in (policy.get("spec") or {}) else set())
-
-
-def _peer_allows(snapshot: Snapshot, policy: KubeObject, peer: dict[str, Any], other: KubeObject) -> bool:
-    if "ipBlock" in peer:
-        return True  # pod IPs inside a CIDR: cannot be judged from the objects, so assume allowed
-    ns_selector, pod_selector = peer.get("namespaceSelector"), peer.get("podSelector")
-    other_ns = namespace_of(other)
-    if ns_selector is None:
-        if other_ns != namespace_of(policy):
-            return False
-    else:
-        namespace = snapshot.get("Namespace", None, other_ns or "") or {}
-        ns_labels = {"kubernetes.io/metadata.name": other_ns or "", **labels_of(namespace)}
-        if ns_selector and not selector_matches(ns_selector, ns_labels):
-            return False
-    return pod_selector is None or not pod_selector or selector_matches(pod_selector, labels_of(other))
-
-
-def _port_allows(rule: dict[str, Any], port: int, port_name: str | None) -> bool:
-    ports = rule.get("ports")
-    if not ports:
-        return True
-    for p in ports:
-        want = p.get("port")
-        if want is None or want == port or (port_name and want == port_name):
-            return True
-        end = p.get("endPort")
-        if isinstance(want, int) and isinstance(end, int) and want <= port <= end:
-            return True
-    return False
-
-
-def _allows(
-    snapshot: Snapshot,
-    policy: KubeObject,
-    direction: str,
-    other: KubeObject,
-    port: int,
-    port_name: str | None,
-) -> bool:
-    key, peers_key = ("ingress", "from") if direction == "Ingress" else ("egress", "to")
-    for rule in (policy.get("spec") or {}).get(key) or []:
-        peers = rule.get(peers_key)
-        if _port_allows(rule, port, port_name) and (
-            not peers or any(_peer_allows(snapshot, policy, peer, other) for peer in peers)
-        ):
-            return True
-    return False
-
-
-def _backend_port(svc: KubeObject, backend: KubeObject) -> tuple[int, str | None]:
-    """The container port the Service sends its first port to, and that port's name."""
-    sp = (dig(svc, "spec", "ports") or [{}])[0]
+def _backend_port(svc: KubeObject, backend: KubeObject, port: int | None = None) -> tuple[int, str | None]:
+    """The container port the Service sends its port `port` (else its first port) to, and that port's name."""
+    ports = dig(svc, "spec", "ports") or [{}]
+    sp = next((p for p in ports if port is not None and p.get("port") == port), ports[0])
     target = sp.get("targetPort", sp.get("port"))
     for c in dig(backend, "spec", "containers") or []:
         for p in c.get("ports") or []:
@@ -152,6 +84,7 @@ def analyze_traffic(snapshot: Snapshot) -> list[Finding]:
     pods = pod_index(snapshot)
     clock = clock_of(snapshot)
     findings: dict[tuple[str, str | None, str], Finding] = {}
+    service_names: dict[str | None, list[str]] = {}  # by namespace, longest first (service_named's order)
     for group in problem_groups(snapshot, clock.now):
         source = group.pod
         ns, container = namespace_of(source), group.problem.container or ""
@@ -159,34 +92,46 @@ def analyze_traffic(snapshot: Snapshot) -> list[Finding]:
         line = next((t for t in reversed(tail) if _TIMEOUT.search(clip(t))), None)
         if line is None:
             continue
-        services = sorted((name_of(s) for s in snapshot.of_kind("Service", ns)), key=len, reverse=True)
+        if ns not in service_names:
+            names = (name_of(s) for s in snapshot.of_kind("Service", ns))
+            service_names[ns] = sorted(names, key=len, reverse=True)
+        services = service_names[ns]
         own = group.owner.name if group.owner else None
-        svc_name = service_named(services, own, line, tail)
-        svc = snapshot.get("Service", ns, svc_name) if svc_name else None
+        # A lookup that timed out never reached the Service it names: the cluster DNS is what did not answer.
+        dns = bool(_DNS_TIMEOUT.search(clip(line)))
+        svc_name = None if dns else service_named(services, own, line, tail)
+        svc = _cluster_dns(snapshot) if dns else snapshot.get("Service", ns, svc_name) if svc_name else None
         if svc is None:
             continue
-        backends = [
-            p for p in pods.matching(ns, dig(svc, "spec", "selector")) if is_live(p) and pod_is_ready(p)
-        ]
+        selector = dig(svc, "spec", "selector")
+        backends = [p for p in pods.matching(namespace_of(svc), selector) if is_live(p) and pod_is_ready(p)]
         if not backends:
             continue  # no ready endpoints: the Service's own finding explains the timeouts
-        port, port_name = _backend_port(svc, backends[0])
-        blocking = [(p, "Ingress") for p in policies.selecting(backends[0]) if "Ingress" in _types(p)]
-        blocking = (
-            [] if any(_allows(snapshot, p, d, source, port, port_name) for p, d in blocking) else blocking
-        )
-        egress = [(p, "Egress") for p in policies.selecting(source) if "Egress" in _types(p)]
-        if egress and not any(_allows(snapshot, p, d, backends[0], port, port_name) for p, d in egress):
+        port, port_name = _backend_port(svc, backends[0], 53 if dns else None)
+        protocol = "UDP" if dns else None
+        blocking = [(p, "Ingress") for p in policies.selecting(backends[0]) if "Ingress" in policy_types(p)]
+        if any(allows(snapshot, p, d, source, port, port_name, protocol) for p, d in blocking):
+            blocking = []
+        egress = [(p, "Egress") for p in policies.selecting(source) if "Egress" in policy_types(p)]
+        to_backend = (allows(snapshot, p, d, backends[0], port, port_name, protocol) for p, d in egress)
+        if egress and not any(to_backend):
             blocking += egress
         if not blocking:
             continue
         policy, direction = blocking[0]
-        key = (name_of(policy), namespace_of(policy), svc_name or "")
+        key = (name_of(policy), namespace_of(policy), f"{namespace_of(svc)}/{name_of(svc)}")
         if key in findings:
             findings[key].affected += [r for r in group.refs if r not in findings[key].affected]
             continue
-        findings[key] = _finding(snapshot, clock, policy, direction, group, svc, port, line, backends[0])
-    return list(findings.values())
+        findings[key] = _finding(snapshot, clock, policy, direction, group, svc, port, line, backends[0], dns)
+    return [*findings.values(), *_webhook_findings(snapshot, policies, clock)]
+
+
+def _cluster_dns(snapshot: Snapshot) -> KubeObject | None:
+    """The cluster DNS Service (kube-system/kube-dns, as CoreDNS installs name it)."""
+    return snapshot.get("Service", "kube-system", "kube-dns") or next(
+        (s for s in snapshot.of_kind("Service", "kube-system") if "dns" in name_of(s)), None
+    )
 
 
 def _errors_began(snapshot: Snapshot, pods: list[KubeObject]) -> str | None:
@@ -211,9 +156,13 @@ def _finding(
     port: int,
     line: str,
     backend: KubeObject,
+    dns: bool = False,
 ) -> Finding:
     source = group.pod
     ns, pname, sname = namespace_of(policy), name_of(policy), name_of(svc)
+    if namespace_of(svc) != namespace_of(source):
+        sname = f"{namespace_of(svc)}/{sname}"
+    protocols = ("UDP", "TCP") if dns else ("TCP",)
     who = workload_ref(snapshot, source)
     src = f"{who.kind.lower()}/{who.name}" + (
         f" ({namespace_of(source)})" if namespace_of(source) != ns else ""
@@ -224,6 +173,8 @@ def _finding(
         f"log: {clip(line, 240)}",
         f"service {sname} has ready endpoints (e.g. pod {name_of(backend)}), port {port}",
     ]
+    if dns:
+        evidence.insert(1, "the name lookup timed out: the cluster DNS did not answer")
     side = "selects the destination pods" if direction == "Ingress" else "selects the source pods"
     evidence.append(f"NetworkPolicy {pname} ({direction}) {side} and allows no rule for {src} on port {port}")
     when = f"NetworkPolicy {pname} created {created}"
@@ -255,13 +206,15 @@ def _finding(
             peer["namespaceSelector"] = {
                 "matchLabels": {"kubernetes.io/metadata.name": namespace_of(backend)}
             }
-    allow = {peer_key: [peer], "ports": [{"port": port, "protocol": "TCP"}]}
+    allow = {peer_key: [peer], "ports": [{"port": port, "protocol": proto} for proto in protocols]}
     path = f"/spec/{section}/-" if (policy.get("spec") or {}).get(section) else f"/spec/{section}"
     op = [{"op": "add", "path": path, "value": allow if path.endswith("-") else [allow]}]
     return Finding(
         BLOCKED.id,
         Severity.CRITICAL,
-        f"NetworkPolicy {pname} blocks {src} from reaching Service {sname} (port {port})",
+        f"NetworkPolicy {pname} blocks {src} from reaching "
+        + (f"the cluster DNS (Service {sname}, port {port}/UDP)" if dns
+           else f"Service {sname} (port {port})"),
         ref(policy),
         reason="NetworkPolicyDenied",
         message=f"{src} times out calling Service {sname}, which has ready endpoints: NetworkPolicy {pname} "
@@ -276,4 +229,126 @@ def _finding(
         ],
         affected=list(group.refs),
         related=[ref(svc), who],
+    )
+
+
+def _webhook_findings(snapshot: Snapshot, policies: PolicyIndex, clock: Clock) -> list[Finding]:
+    """Admission webhooks whose calls time out while their pods are ready, behind a policy that keeps the API
+    server out: one finding per policy, naming the webhooks it cuts off and the requests they failed."""
+    if not any(snapshot.objects.get(kind) for kind in WEBHOOK_KINDS):
+        return []
+    timeouts: dict[str, list[KubeObject]] = {}
+    for ev in snapshot.of_kind("Event"):
+        message = event_message(ev)
+        if "failed calling webhook" in message and (m := _WEBHOOK_TIMEOUT.search(message)):
+            timeouts.setdefault(m.group(1), []).append(ev)
+    if not timeouts:
+        return []
+    pods = pod_index(snapshot)
+    found: dict[tuple[str | None, str], Finding] = {}
+    for kind in WEBHOOK_KINDS:
+        for config in snapshot.of_kind(kind):
+            for webhook in config.get("webhooks") or []:
+                events = timeouts.get(webhook.get("name", ""))
+                svc_ref = dig(webhook, "clientConfig", "service")
+                if not events or not svc_ref:
+                    continue
+                ns = svc_ref.get("namespace")
+                svc = snapshot.get("Service", ns, svc_ref.get("name", ""))
+                selector = dig(svc, "spec", "selector") if svc else None
+                backends = pods.matching(ns, selector) if selector else []
+                ready = [p for p in backends if is_live(p) and pod_is_ready(p)]
+                if svc is None or not ready:
+                    continue  # no backend, or none ready: the webhooks analyzer reports that
+                port, port_name = _backend_port(svc, ready[0], svc_ref.get("port") or 443)
+                shut = [p for p in policies.selecting(ready[0]) if "Ingress" in policy_types(p)]
+                if not shut or any(admits_api_server(p, port, port_name) for p in shut):
+                    continue
+                key = (namespace_of(shut[0]), name_of(shut[0]))
+                if key in found:
+                    _add_webhook(found[key], config, webhook, events)
+                    continue
+                found[key] = _webhook_finding(clock, shut[0], config, webhook, events, svc, port, ready[0])
+    return list(found.values())
+
+
+def _add_webhook(
+    finding: Finding, config: KubeObject, webhook: dict[str, Any], events: list[KubeObject]
+) -> None:
+    finding.evidence.insert(
+        -1, f"{config.get('kind')} {name_of(config)}: webhook {webhook.get('name')} times out too"
+    )
+    finding.explains += (f"webhook:{webhook.get('name', '')}",)
+    finding.affected += [r for r in _requesters(events) if r not in finding.affected]
+
+
+def _requesters(events: list[KubeObject]) -> list[ObjectRef]:
+    out: list[ObjectRef] = []
+    for ev in events:
+        obj = ev.get("involvedObject") or ev.get("regarding") or {}
+        ref_ = ObjectRef(obj.get("kind", ""), obj.get("name", ""), obj.get("namespace"))
+        if ref_.name and ref_ not in out:
+            out.append(ref_)
+    return out
+
+
+def _webhook_finding(
+    clock: Clock,
+    policy: KubeObject,
+    config: KubeObject,
+    webhook: dict[str, Any],
+    events: list[KubeObject],
+    svc: KubeObject,
+    port: int,
+    backend: KubeObject,
+) -> Finding:
+    ns, pname, hook = namespace_of(policy), name_of(policy), webhook.get("name", "")
+    latest = events[-1]
+    asker = _requesters([latest])
+    evidence = [
+        (f"{asker[0].kind.lower()}/{asker[0].name}: " if asker else "") + event_text(latest, 240),
+        f"{config.get('kind')} {name_of(config)}: webhook {hook} (failurePolicy "
+        f"{webhook.get('failurePolicy') or 'Fail'}) → service {ns}/{name_of(svc)}, which has ready endpoints "
+        f"(e.g. pod {name_of(backend)}), port {port}",
+        f"NetworkPolicy {pname} (Ingress) selects the webhook's pods and admits nothing from outside the pod "
+        f"network on port {port}: the API server is not a pod, only a rule without `from` or with an ipBlock "
+        "lets it in",
+    ]
+    created = dig(policy, "metadata", "creationTimestamp")
+    first = sorted(str(e.get("firstTimestamp") or e.get("eventTime") or event_time(e)) for e in events)[0]
+    when = f"NetworkPolicy {pname} created {created}"
+    if (c := parse_time(created)) and (b := parse_time(first)):
+        gap = (b - c).total_seconds()
+        when += (
+            f"; webhook calls began timing out {first}, {duration_text(gap)} after it"
+            if gap >= 0
+            else f"; webhook calls timed out from {first}, before it (the policy may not be the whole story)"
+        )
+    elif created and (age := clock.age(created)) is not None:
+        when += f" ({duration_text(age)} before the snapshot)"
+    evidence.append(when)
+    allow = {"ports": [{"port": port, "protocol": "TCP"}]}
+    path = "/spec/ingress/-" if (policy.get("spec") or {}).get("ingress") else "/spec/ingress"
+    op = [{"op": "add", "path": path, "value": allow if path.endswith("-") else [allow]}]
+    return Finding(
+        BLOCKED.id,
+        Severity.CRITICAL,
+        f"NetworkPolicy {pname} blocks the API server from admission webhook {hook} (port {port})",
+        ref(policy),
+        reason="NetworkPolicyDenied",
+        message=f"The API server times out calling webhook {hook}: its pods are ready, but NetworkPolicy "
+        f"{pname} admits no traffic from outside the pod network, so every request the webhook intercepts "
+        "fails. The refused requests are symptoms of that policy.",
+        evidence=evidence,
+        remediation=[
+            Remediation(
+                f"Let the API server reach the webhook on port {port} (any source on that port; narrow it to "
+                "the control plane's addresses with an ipBlock where you know them)",
+                f"kubectl -n {ns} patch networkpolicy {pname} --type=json -p '{compact_json(op)}'",
+            ),
+            Remediation("See the policy's rules", f"kubectl -n {ns} describe networkpolicy {pname}"),
+        ],
+        affected=_requesters(events),
+        related=[ref(svc), ref(config)],
+        explains=(f"webhook:{hook}",),
     )

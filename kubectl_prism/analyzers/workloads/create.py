@@ -20,9 +20,13 @@ _SERVICE_ACCOUNT = re.compile(r'serviceaccount "([\w.-]+)" not found')
 _POD_SECURITY = re.compile(r'violates PodSecurity "([^"]+)": (.+)')
 _WEBHOOK_DENIED = re.compile(r'admission webhook "([^"]+)" denied the request: (.+)')
 _WEBHOOK_CALL = re.compile(r'failed calling webhook "([^"]+)": (.+)')
+# The LimitRanger admission plugin's refusals; several are joined in "[a, b]" (spaces already squeezed).
 _LIMIT_RANGE = re.compile(
-    r"(maximum|minimum) (cpu|memory|ephemeral-storage) usage per (Container|Pod) is (\S+), "
-    r"but (?:limit|request) is (\S+)"
+    r"(maximum|minimum) ([\w./-]+) usage per (Container|Pod) is (\S+?)"
+    r"(?:, but (?:limit|request) is ([^\s,\]]+)|\. No (limit|request) is specified)"
+)
+_LIMIT_RATIO = re.compile(
+    r"([\w./-]+) max limit to request ratio per (Container|Pod) is (\S+), but provided ratio is ([\d.]+)"
 )
 
 
@@ -90,19 +94,8 @@ def _classify(namespace: str, message: str, evidence: list[str] | None) -> Creat
             ],
             [ObjectRef("ResourceQuota", quota, ns)],
         )
-    if m := _LIMIT_RANGE.search(text):
-        bound, resource, scope, allowed, asked = m.groups()
-        return CreateFailure(
-            "LimitRange",
-            f"LimitRange {bound} {resource} per {scope} is {allowed}, the pod asks {asked}",
-            evidence,
-            [
-                Remediation(
-                    f"Bring the {resource} requests/limits within the namespace's LimitRange",
-                    f"kubectl -n {ns} describe limitrange",
-                )
-            ],
-        )
+    if _LIMIT_RANGE.search(text) or _LIMIT_RATIO.search(text):
+        return _limit_range(ns, text, evidence)
     if m := _SERVICE_ACCOUNT.search(text):
         sa = m.group(1)
         return CreateFailure(
@@ -166,6 +159,36 @@ def _classify(namespace: str, message: str, evidence: list[str] | None) -> Creat
     return CreateFailure("FailedCreate", trim(text, 200), evidence)
 
 
+def _limit_range(ns: str, text: str, evidence: list[str]) -> CreateFailure:
+    """Every LimitRange bound the pod breaks: above a maximum, below a minimum, no limit (request) under a
+    maximum (minimum) without a default, or a limit too many times its request."""
+    said: list[str] = []
+    fixes: list[str] = []
+    for m in _LIMIT_RANGE.finditer(text):
+        bound, resource, scope, allowed, asked, unset = m.groups()
+        if asked:
+            said.append(f"LimitRange {bound} {resource} per {scope} is {allowed}, the pod asks {asked}")
+            fix = f"Bring the {resource} requests/limits within the namespace's LimitRange"
+        else:
+            said.append(f"LimitRange {bound} {resource} per {scope} is {allowed} and the pod sets no "
+                        f"{resource} {unset}")
+            most = "at most" if bound == "maximum" else "at least"
+            fix = (f"Set a {resource} {unset} on every container ({most} {allowed}), or give the LimitRange "
+                   "a default")
+        fixes.append(fix)
+    for m in _LIMIT_RATIO.finditer(text):
+        resource, scope, allowed, ratio = m.groups()
+        said.append(f"LimitRange allows a {resource} limit at most {allowed} times the request per {scope}, "
+                    f"the pod's is {float(ratio):g}")
+        fix = (f"Raise the {resource} request or lower its limit: the limit may be at most {allowed} times "
+               "the request")
+        fixes.append(fix)
+    # One `describe limitrange` is enough however many bounds the pod breaks.
+    show = f"kubectl -n {ns} describe limitrange"
+    steps = [Remediation(d, show if i == 0 else None) for i, d in enumerate(dict.fromkeys(fixes))]
+    return CreateFailure("LimitRange", "; ".join(said), evidence, steps)
+
+
 def failed_create(events: EventIndex, kind: str, namespace: str, name: str) -> CreateFailure | None:
     """The latest FailedCreate event of a controller, classified."""
     found = events.about(kind, namespace, name, reason="FailedCreate")
@@ -191,7 +214,8 @@ def admission_want(namespace: str | None, failure: CreateFailure) -> Want | None
     "exceeded quota" is the quota's doing; "must specify limits" is the pod template's.
     """
     if failure.webhook:
-        return explaining(f"webhook:{failure.webhook}", ("webhook-service-missing", "webhook-no-endpoints"))
+        return explaining(f"webhook:{failure.webhook}", ("webhook-service-missing", "webhook-no-endpoints",
+                                                          "networkpolicy-blocks-traffic"))
     if m := _QUOTA.search(failure.message):
         return finding_on(("resourcequota-exhausted",), ObjectRef("ResourceQuota", m.group(1), namespace))
     return None
