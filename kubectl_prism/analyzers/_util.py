@@ -96,15 +96,6 @@ def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str] | N
     return True
 
 
-def pods_selected(
-    snapshot: Snapshot, namespace: str | None, selector: dict[str, Any] | None
-) -> list[KubeObject]:
-    return [
-        p for p in snapshot.of_kind("Pod", namespace)
-        if selector_matches(selector, meta(p).get("labels"))
-    ]
-
-
 def container_statuses(pod: KubeObject, init: bool = False) -> list[dict[str, Any]]:
     status = pod.get("status") or {}
     return list(status.get("initContainerStatuses" if init else "containerStatuses") or [])

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kubectl_prism.analyzers import Rule, analyzer
-from kubectl_prism.analyzers._util import pods_selected
+from kubectl_prism.analyzers._index import pod_index
 from kubectl_prism.analyzers.causes import Link, Want, finding_on, pod_finding, pod_root
 from kubectl_prism.analyzers.pod_evidence import EventIndex, snapshot_now
 from kubectl_prism.analyzers.pod_groups import ProblemGroup, problem_groups
@@ -191,7 +191,8 @@ def _dependency_links(snapshot: Snapshot, finding: Finding) -> list[Link]:
             continue
         service = snapshot.get("Service", related.namespace, related.name)
         selector = ((service or {}).get("spec") or {}).get("selector")
-        backends = [ref for p in pods_selected(snapshot, related.namespace, selector)
+        # The pod index, not a scan of every pod: a big cluster has many crashes that name a Service.
+        backends = [ref for p in pod_index(snapshot).matching(related.namespace, selector)
                     if (ref := ObjectRef("Pod", name_of(p), namespace_of(p))) not in own]
         why = f"Service {related.name}'s own pods are failing"
         links.append(Link(pod_finding(backends), then=_symptom(why), mutual=True))

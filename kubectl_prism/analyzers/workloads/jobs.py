@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_prism.analyzers import Rule
-from kubectl_prism.analyzers._index import LOG_TAIL
-from kubectl_prism.analyzers._util import pods_selected
+from kubectl_prism.analyzers._index import LOG_TAIL, pod_index
 from kubectl_prism.analyzers.causes import Link, pod_finding
 from kubectl_prism.analyzers.log_dependencies import log_tail, service_named
 from kubectl_prism.analyzers.pod_evidence import (
@@ -124,7 +123,7 @@ def _dependency(
     if service is None:
         return "", []
     selector = ((ctx.snapshot.get("Service", ns, service) or {}).get("spec") or {}).get("selector")
-    return service, [ObjectRef.of(p) for p in pods_selected(ctx.snapshot, ns, selector)]
+    return service, [ObjectRef.of(p) for p in pod_index(ctx.snapshot).matching(ns, selector)]
 
 
 def _link_dependency(finding: Finding, runs: _Runs) -> Finding:
