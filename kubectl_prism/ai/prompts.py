@@ -88,3 +88,64 @@ ASK_SYSTEM = Instruction(
 ASK_FINAL = Instruction(
     "The step or token budget is used up: answer now from what you have, and say what you could not check."
 )
+
+# `fix --ai`: the model proposes steps; prism classifies, previews and asks the person about each.
+FIX_SYSTEM = Instruction(
+    "You are kubectl-prism's fix agent. A person at a terminal wants the problems in the scope fixed. "
+    "The first message holds the scope and the rule-based findings. Look with the read-only tools "
+    "(explain, get_logs, get_events, get_resource, list_resources, recent_changes), then propose "
+    "exactly one step per turn with propose_step: an argv list starting with \"kubectl\", and why. "
+    "prism classifies every step: read-only steps run without asking and their output comes back to "
+    "you; every change is previewed by the API server and shown to the person, who answers yes, no, "
+    "edit, skip or quit. The tool result of propose_step says what became of the step (ran, failed, "
+    "declined, skipped, edited, rejected, refused) with any output: adapt to it, never propose a "
+    "declined or rejected step again. Steps in another namespace, Secret reads, retargeting flags "
+    "(--context, --kubeconfig, --as, --server), exec, edit, port-forward, deleting namespaces and "
+    "shell syntax are rejected. Propose the smallest change that fixes the root cause, using the real "
+    "names from the findings. " + _REDACTION_NOTE + " " + DATA_NOTE + " "
+    "When nothing more should change, stop calling tools and summarise in two to four sentences "
+    "what was done and what is left."
+)
+
+FIX_SHELL_NOTE = Instruction(
+    "The terminal skill is on: propose_shell {command, why} proposes one shell command (curl, "
+    "nslookup, dig, helm status, ...) instead of a kubectl step; the person sees the exact text and "
+    "must say yes; its output comes back redacted. kubectl inside a shell command is refused: use "
+    "propose_step for kubectl."
+)
+
+FIX_TASK = Instruction("Fix the problems in this scope, one proposed step at a time.")
+
+FIX_FINAL = Instruction(
+    "The step or token budget is used up: propose nothing more; summarise what was done and what is left."
+)
+
+PROPOSE_STEP_TOOL = ToolSpec(
+    name="propose_step",
+    description="Propose one kubectl step. Read-only steps run at once; changes are previewed and the "
+    "person answers. Returns what became of it (status, exit code, redacted output).",
+    parameters={
+        "type": "object",
+        "properties": {
+            "argv": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 64,
+                     "description": "The command as an argv list, e.g. [\"kubectl\", \"-n\", \"shop\", "
+                     "\"scale\", \"deployment/api\", \"--replicas=3\"]. No shell syntax."},
+            "why": {"type": "string", "description": "One sentence for the person: what it fixes."},
+        },
+        "required": ["argv", "why"],
+    },
+)
+
+PROPOSE_SHELL_TOOL = ToolSpec(
+    name="propose_shell",
+    description="Propose one shell command (terminal skill). The person sees the exact text and must "
+    "approve it; its redacted output comes back. Never kubectl.",
+    parameters={
+        "type": "object",
+        "properties": {
+            "command": {"type": "string", "description": "One line, exactly as it should run."},
+            "why": {"type": "string", "description": "One sentence for the person."},
+        },
+        "required": ["command", "why"],
+    },
+)

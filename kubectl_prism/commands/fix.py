@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from kubectl_prism.errors import AgentStopped, UsageError
-from kubectl_prism.options import AiFlag, GlobalOptions, OutputFormat, with_global_options
+from kubectl_prism.options import GlobalOptions, OutputFormat, with_global_options
 
 if TYPE_CHECKING:
     from kubectl_prism.agent.decision import Scope
@@ -50,7 +50,10 @@ def fix(
     plan: Annotated[bool, typer.Option(
         "--plan", help="Print the plan (each step classified, with its server-side preview) and change "
         "nothing. Exit 5 when it holds a change. What `fix` does without a terminal to ask.")] = False,
-    ai: AiFlag = None,
+    ai: Annotated[bool | None, typer.Option(
+        "--ai/--no-ai", help="Let the model propose the steps (propose_step; shell commands too with "
+        "`agent enable --terminal`); each is classified, previewed and confirmed like the rules' steps. "
+        "Default: on when `ai enable` was run.")] = None,
     repo: Annotated[str | None, typer.Option(
         "--repo", metavar="PATH", help="GitOps: change the objects' manifests in this git repository "
         "instead of the cluster (plain YAML or kustomize overlays); each change is committed on a branch "
@@ -68,12 +71,12 @@ def fix(
     if g.snapshot is not None:
         raise UsageError("fix changes a live cluster and cannot read a snapshot",
                          hint="drop --snapshot (`diagnose --snapshot` shows the findings offline)")
-    if ai:
-        raise UsageError("fix --ai is not available in this version", hint="use `kubectl prism fix --no-ai`")
     kubectl = resolve_kubectl(configured=agent.kubectl)
+    from kubectl_prism.commands import _fix_ai as with_ai
     from kubectl_prism.commands import _fix_gitops as gitops
 
     git_repo = gitops.open_repo(repo) if repo is not None else None
+    ai_settings = with_ai.resolve(ai)  # --ai without AI set up: exit 4 before anything is read
     from kubectl_prism.agent.scope import resolve_scope
 
     scope = resolve_scope(g)
@@ -94,6 +97,12 @@ def fix(
         if tty is not None:
             tty.close()
         print_plan(g, scope, findings, steps, kubectl)  # nothing to ask about: the plan says so
+        return
+    if ai_settings is not None:
+        with tty:
+            loop, source = with_ai.walk(g, scope, target, findings, kubectl, agent, _prompter(tty, g),
+                                        ai_settings, git_repo)
+        with_ai.finish(g, scope, parsed, findings, loop, source)
         return
     if git_repo is not None:
         from kubectl_prism.agent.steps import RuleSource
