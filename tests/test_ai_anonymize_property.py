@@ -59,6 +59,7 @@ def clusters(draw: st.DrawFn) -> Cluster:
     mongo = f"cluster0.{tenant}.mongodb.net"
     blob = f"{storage}.blob.core.windows.net"
     internal = f"{db}.{corp}.internal"
+    public = f"{storage}-web.{draw(st.sampled_from(['shop', 'se', 'berlin']))}"  # any top-level domain
     image = f"{account}.dkr.ecr.{region}.amazonaws.com/{app}:1.4.2"
     env = [
         {"name": "MONGO_URL", "value": f"mongodb+srv://{mongo}/orders?retryWrites=true"},
@@ -76,6 +77,7 @@ def clusters(draw: st.DrawFn) -> Cluster:
                    {"node_name": node_name, "hostIP": host_ip, "podIP": pod_ip})],
         ),
         k.service(db, ns, {"app": db}, port=5432, target=5432),
+        k.ingress(f"{app}-public", ns, public, app),
     ]
     for obj in objects:
         if obj["kind"] == "Service":
@@ -91,7 +93,7 @@ def clusters(draw: st.DrawFn) -> Cluster:
     log = (
         f"connecting to {mongo} via mongodb+srv://{mongo}/orders\n"
         f"uploading to https://{blob}/invoices/2026 as arn:aws:iam::{account}:role/{role}\n"
-        f"retrying via http://{upstream_ip}:8080/v1 as {user}\n"
+        f"retrying via http://{upstream_ip}:8080/v1 as {user} for https://{public}/checkout\n"
         f"FATAL: could not connect to {internal}:5432 ({db_ip}), {db}.{ns}.svc.cluster.local unreachable "
         f"from {pod_ip} on {node_name} in cluster {cluster_name}\n"
     )
@@ -99,7 +101,7 @@ def clusters(draw: st.DrawFn) -> Cluster:
     rs_name = pod["metadata"]["ownerReferences"][0]["name"]
     identifying = [
         context, ns, app, db, node_name, cluster_name, role, account, tenant, storage, corp,
-        pod_ip, host_ip, db_ip, upstream_ip, pod_name, rs_name, mongo, blob, internal,
+        pod_ip, host_ip, db_ip, upstream_ip, pod_name, rs_name, mongo, blob, internal, public,
         *([user] if user in context else []),  # elsewhere the user is just a word in a log
     ]
     return Cluster(context, objects, logs, ns, app, identifying)
@@ -130,7 +132,8 @@ def five_steps() -> list[Any]:
     return [
         lambda req: tool("get_logs", {"pod": placeholder(req, "pod"), "previous": True}),
         lambda req: tool("get_resource", {"kind": "pods", "name": placeholder(req, "pod")}),
-        Reply(tool_calls=[("list_resources", {"kind": "services"}), ("get_events", {})]),
+        Reply(tool_calls=[("list_resources", {"kind": "services"}), ("get_events", {}),
+                          ("list_resources", {"kind": "ingresses"})]),
         lambda req: tool("recent_changes", {"target": f"deploy/{placeholder(req, 'deploy')}"}),
         lambda req: tool("explain", {"target": f"deploy/{placeholder(req, 'deploy')}"}),
         text("It cannot reach the database."),
@@ -155,7 +158,7 @@ def test_no_identifying_name_reaches_the_provider(
                    "--kubeconfig", str(kubeconfig), "--max-steps", "8")
         out = capsys.readouterr().out
         assert code == 0, out
-    assert out.count("-> success") == 6, out  # every step read something, so every result was checked
+    assert out.count("-> success") == 7, out  # every step read something, so every result was checked
     assert len(server.requests) == 7 and server.pending() == 0
     sent = server.all_bytes().decode()
     assert "context=cluster-1 " in sent  # ask's briefing names the cluster, by its placeholder

@@ -182,6 +182,25 @@ def test_context_names_with_colons_and_slashes_are_anonymized_whole_and_in_parts
     assert anon.restore(out) == text
 
 
+def test_hosts_objects_name_are_learnt_whatever_their_top_level_domain() -> None:
+    anon = Anonymizer()
+    anon.learn_all([
+        {"kind": "Ingress", "metadata": {"name": "web", "namespace": "shop"},
+         "spec": {"rules": [{"host": "orders.shop"}], "tls": [{"hosts": ["*.acme.berlin"]}]},
+         "status": {"loadBalancer": {"ingress": [{"hostname": "k8s-ab12cd.elb.eu-west-1.amazonaws.com"}]}}},
+        {"kind": "Service", "metadata": {"name": "db", "namespace": "shop"},
+         "spec": {"type": "ExternalName", "externalName": "pg.acme.berlin"}},
+        {"kind": "HTTPRoute", "metadata": {"name": "r", "namespace": "shop"},
+         "spec": {"hostnames": ["m.acme.ch"]}},
+    ])
+    text = ("serving orders.shop and acme.berlin via pg.acme.berlin, m.acme.ch, "
+            "k8s-ab12cd.elb.eu-west-1.amazonaws.com")
+    out = redact_text(text, anonymizer=anon).text
+    for host in ("orders.shop", "acme.berlin", "m.acme.ch", "k8s-ab12cd"):
+        assert host not in out
+    assert ".elb.eu-west-1.amazonaws.com" in out and anon.restore(out) == text
+
+
 def test_redact_object_with_anonymizer_anonymizes_values_and_keys() -> None:
     anon = Anonymizer()
     anon.learn(_pod())

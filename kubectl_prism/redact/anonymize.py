@@ -70,6 +70,18 @@ _JOINERS = re.compile(r"([._])")
 _KEEP_IPS = frozenset({"0.0.0.0", "127.0.0.1", "255.255.255.255", "::", "::1"})
 
 
+def _hosts_of(obj: dict[str, Any]) -> list[str]:
+    """The host names an Ingress, a Service or a Gateway route names in its spec or status."""
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
+    hosts = [r.get("host") for r in spec.get("rules") or [] if isinstance(r, dict)]
+    hosts += [h for t in spec.get("tls") or [] if isinstance(t, dict) for h in t.get("hosts") or []]
+    hosts += [spec.get("externalName"), *(spec.get("hostnames") or [])]
+    hosts += [i.get("hostname") for i in (status.get("loadBalancer") or {}).get("ingress") or []
+              if isinstance(i, dict)]
+    return [h for h in hosts if isinstance(h, str) and h]
+
+
 class Anonymizer:
     """Maps identifying names to stable placeholders for one request, and back."""
 
@@ -137,6 +149,10 @@ class Anonymizer:
             self.register(ref["name"], _PREFIX.get(ref.get("kind", ""), "obj"))
             if ref.get("namespace"):
                 self.register(ref["namespace"], "ns")
+        for host in _hosts_of(obj):  # whatever their top-level domain (`orders.shop`, `acme.se`)
+            host = host.removeprefix("*.")
+            if "." in host and not _IPV4.fullmatch(host):
+                self._host(host)
 
     def learn_all(self, objs: Iterable[dict[str, Any]]) -> None:
         for obj in objs:
