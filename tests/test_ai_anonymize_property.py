@@ -140,7 +140,8 @@ def five_steps() -> list[Any]:
     ]
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cluster=clusters())
 def test_no_identifying_name_reaches_the_provider(
     cluster: Cluster, server: FakeAIServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -184,7 +185,7 @@ WRAPPERS = st.sampled_from(["{h}", "https://{h}/x", "mongodb+srv://u:p@{h}/db?ss
                             "({h}:443)", "host={h},", "redis://{h}", "ops@{h}"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(context=CONTEXTS, host=HOSTS, wrapper=WRAPPERS, filler=st.sampled_from([" ", "\n", " | ", "; "]))
 def test_anonymized_text_holds_no_context_part_or_host_and_restores(
     context: str, host: str, wrapper: str, filler: str
