@@ -7,6 +7,7 @@ second question; the cluster is never changed; steps without a manifest are refu
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,3 +145,54 @@ def test_gitops_off_or_a_bad_repo_is_a_clear_usage_error(tmp_path: Path, repo: t
                               text=True, env=fix_env(api), timeout=60, stdin=subprocess.DEVNULL)
         assert done.returncode == 2 and "not a git work tree" in done.stderr
         assert "Traceback" not in done.stderr and api.mutations == []
+
+
+def test_without_a_terminal_the_plan_shows_the_manifest_diffs_and_writes_nothing(
+        shop: FakeKubeAPI, repo: tuple[Path, Path]) -> None:
+
+    from tests.agent_fix_support import run_plain
+
+    work, bare = repo
+    done = run_plain(shop, "-n", "shop", "--repo", str(work), "-o", "json")
+    assert done.returncode == 5, done.stderr
+    plan = json.loads(done.stdout)
+    entry = next(s for s in plan["steps"] if "gitops" in s)
+    assert entry["gitops"]["files"] == ["apps/db.yaml"] and entry["gitops"]["branch"] == BRANCH
+    assert entry["gitops"]["dryRun"] == "accepted"
+    assert "+    app: postgresql # <- the pods say app=postgresql" in entry["preview"]["diff"]
+    web = next(s for s in plan["steps"] if "deployment/web web=" in s["commandLine"])
+    assert web["preview"]["status"] == "refused"
+    assert "no manifest for Deployment web" in web["preview"]["note"]
+    assert git(work, "branch", "--list", "prism/*") == "" and _remote_branches(bare) == ["main"]
+    assert git(work, "status", "--porcelain") == "" and mutations(shop) == []
+
+
+def test_ai_steps_become_commits_with_repo(shop: FakeKubeAPI, repo: tuple[Path, Path], tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.ai_support import enable_ai
+    from tests.fakes.ai_server import FakeAIServer, text, tool
+
+    work, bare = repo
+    with FakeAIServer() as ai:
+        enable_ai(ai, monkeypatch)
+        ai.enqueue(
+            tool("propose_step", {"argv": ["kubectl", "get", "svc", "db", "-n", "shop", "-o", "name"],
+                                  "why": "look"}),
+            tool("propose_step", {"argv": ["kubectl", "-n", "shop", "patch", "service", "db", "-p",
+                                           '{"spec":{"selector":{"app":"postgresql"}}}'], "why": "fix"}),
+            text("committed the selector fix"),
+        )
+        child = spawn_fix(shop, "-n", "shop", "--ai", "--repo", str(work))
+        child.expect(COMMIT_QUESTION)
+        assert f"apps/db.yaml -> new branch {BRANCH}" in str(child.before)
+        child.sendline("y")
+        child.expect(PUSH_QUESTION)
+        child.sendline("n")
+        code, tail = finish(child)
+        assert code == 0, tail
+        results = [m for m in ai.requests[-1].json["messages"] if m["role"] == "user"
+                   and isinstance(m["content"], list)]
+        sent = json.dumps([m["content"] for m in results])
+    assert '\\"status\\":\\"ran\\"' in sent and "service/db" in sent  # the read-only step ran unasked
+    assert git(work, "rev-list", "--count", f"main..{BRANCH}") == "1" and _remote_branches(bare) == ["main"]
+    assert mutations(shop) == []

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
     from kubectl_prism.agent.decision import Scope
     from kubectl_prism.agent.gitops.flow import GitOpsLoop
     from kubectl_prism.agent.gitops.repo import GitRepo
-    from kubectl_prism.agent.steps import StepSource
+    from kubectl_prism.agent.steps import PlannedStep, StepSource
     from kubectl_prism.agent.terminal import Prompter
+    from kubectl_prism.findings import Finding
     from kubectl_prism.options import GlobalOptions
 
 
@@ -59,3 +60,30 @@ def finish(g: GlobalOptions, loop: GitOpsLoop) -> None:
     if stopped:
         raise AgentStopped(f"{stopped} step{'s' if stopped != 1 else ''} declined, refused or failed: "
                            "not every finding has a manifest change")
+
+
+def print_plan(g: GlobalOptions, scope: Scope, findings: list[Finding], steps: list[PlannedStep],
+               kubectl: str, repo: GitRepo) -> None:
+    """`fix --repo` without a terminal (or with `--plan`): the plan, each change shown as the manifest
+    diff it would commit (nothing is written, no branch is made); exit 5 when it holds a change."""
+    from kubectl_prism.agent.gitops.plan import GitOpsRefused, plan_gitops
+    from kubectl_prism.agent.gitops.repo import GitError
+    from kubectl_prism.commands.fix import plan_document, write_plan
+
+    doc = plan_document(scope, findings, steps, kubectl)
+    doc["repo"] = str(repo.root)
+    for step, entry in zip(steps, doc["steps"], strict=True):
+        if not (step.decision.needs_approval and step.decision.runnable):
+            continue
+        try:
+            plan = plan_gitops(repo, step.decision, kubectl=kubectl, finding=step.finding)
+        except (GitOpsRefused, GitError) as err:
+            entry["preview"] = {"status": "refused", "diff": "", "affected": [], "serverSaid": "",
+                                "note": f"no manifest change: {err.message}"}
+            continue
+        entry["gitops"] = plan.to_dict()
+        entry["preview"] = {"status": "previewed" if plan.dry_run_ok else "refused", "diff": plan.diff,
+                            "affected": [], "serverSaid": "",
+                            "note": f"{plan.location.describe()} -> branch {plan.branch}"
+                            + (f"; {plan.dry_run_note}" if plan.dry_run_note else "")}
+    write_plan(g, doc)

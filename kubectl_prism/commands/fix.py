@@ -93,10 +93,13 @@ def fix(
             from kubectl_prism.commands._output import echo
 
             echo("No terminal to ask: printing the plan; nothing is changed.", err=True)
-    if tty is None or not any(s.decision.needs_approval for s in steps):
+    if tty is None or (ai_settings is None and not any(s.decision.needs_approval for s in steps)):
         if tty is not None:
             tty.close()
-        print_plan(g, scope, findings, steps, kubectl)  # nothing to ask about: the plan says so
+        if git_repo is not None:  # each change as the manifest diff it would commit
+            gitops.print_plan(g, scope, findings, steps, kubectl, git_repo)
+        else:
+            print_plan(g, scope, findings, steps, kubectl)  # nothing to ask about: the plan says so
         return
     if ai_settings is not None:
         with tty:
@@ -221,10 +224,14 @@ def plan_document(scope: Scope, findings: list[Finding], steps: list[PlannedStep
 def print_plan(g: GlobalOptions, scope: Scope, findings: list[Finding], steps: list[PlannedStep],
                kubectl: str) -> None:
     """`fix --plan` (and `fix` without a terminal): print the plan; exit 5 when it holds a change."""
+    write_plan(g, plan_document(scope, findings, steps, kubectl))
+
+
+def write_plan(g: GlobalOptions, doc: dict[str, Any]) -> None:
+    """Print a plan document (text, json or markdown); exit 5 when it holds a change."""
     from kubectl_prism.commands._output import clear, write
     from kubectl_prism.render.fix import plan_lines, plan_markdown
 
-    doc = plan_document(scope, findings, steps, kubectl)
     cleared = clear(doc, g)
     if g.output is OutputFormat.json:
         from kubectl_prism.redact.output import BANNER_FIELD
