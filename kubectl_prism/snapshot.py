@@ -17,6 +17,12 @@ from kubectl_prism.kinds import Target
 
 KubeObject = dict[str, Any]
 
+# How deep a walk over a whole object (trimming, redaction) goes. Kubernetes' own kinds nest about 15
+# levels; the JSON and YAML parsers allow about 1,000, deeper than Python's recursion (and JSON/YAML
+# output) survives. Below this depth a walk puts NESTING_CUT in place of what it does not enter.
+MAX_NESTING = 100
+NESTING_CUT = f"[cut: nested deeper than {MAX_NESTING} levels]"
+
 
 @dataclass(frozen=True)
 class Gap:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from kubectl_prism.snapshot import KubeObject
+from kubectl_prism.snapshot import MAX_NESTING, NESTING_CUT, KubeObject
 
 _NOISY_SPEC = ("terminationMessagePath", "terminationMessagePolicy", "dnsPolicy", "schedulerName",
                "enableServiceLinks", "preemptionPolicy", "priority", "terminationGracePeriodSeconds",
@@ -28,10 +28,16 @@ _PROBE_DEFAULTS = {"successThreshold": 1, "timeoutSeconds": 1, "periodSeconds": 
                    "scheme": "HTTP"}
 
 
-def _prune(value: Any) -> Any:
-    """Drop what says nothing: None, {}, [] and probe fields left at their defaults."""
+def _prune(value: Any, depth: int = 0) -> Any:
+    """Drop what says nothing: None, {}, [] and probe fields left at their defaults.
+
+    A copy (so YAML aliases would be expanded: the snapshot loader bounds them); nothing below
+    MAX_NESTING levels is entered.
+    """
+    if depth >= MAX_NESTING and isinstance(value, dict | list):
+        return NESTING_CUT
     if isinstance(value, dict):
-        out = {k: _prune(v) for k, v in value.items()}
+        out = {k: _prune(v, depth + 1) for k, v in value.items()}
         out = {k: v for k, v in out.items() if v not in (None, {}, [])}
         for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
             if isinstance(out.get(probe), dict):
@@ -42,7 +48,7 @@ def _prune(value: Any) -> Any:
                                               if _PROBE_DEFAULTS.get(k, ...) != v}
         return out
     if isinstance(value, list):
-        return [_prune(v) for v in value]
+        return [_prune(v, depth + 1) for v in value]
     return value
 
 

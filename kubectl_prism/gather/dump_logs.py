@@ -23,6 +23,7 @@ import re
 from collections import deque
 from pathlib import Path
 
+from kubectl_prism.gather.file_limits import open_regular
 from kubectl_prism.snapshot import LogKey
 
 MAX_LOG_BYTES = 256 * 1024
@@ -97,7 +98,7 @@ def read_log_file(path: Path, namespace: str | None, pod: str | None) -> dict[Lo
     tail = _Tail()
     loose = _Tail()  # text outside any section: the whole log of a marker-less per-container file
     at_line_start = True
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:  # a FIFO or /dev/zero is refused, not read forever
         for piece in iter(lambda: fh.readline(_CHUNK), b""):
             starts_line, at_line_start = at_line_start, piece.endswith(b"\n")
             if open_key is None and starts_line and piece.startswith(b"==== START "):

@@ -37,6 +37,7 @@ from kubectl_prism.gather.http import (
     RequestFailed,
 )
 from kubectl_prism.gather.kubeconfig import ClusterConnection
+from kubectl_prism.gather.wellformed import admit, problem_of
 from kubectl_prism.kinds import BY_KIND, KindInfo, Target
 from kubectl_prism.names import InvalidName
 from kubectl_prism.snapshot import KubeObject, LogKey, Snapshot, meta, name_of
@@ -288,7 +289,7 @@ class _Gatherer:
                 # The key marks the kind as read in full for the scope, even when empty: analyzers
                 # take absence as "missing" only for gathered kinds.
                 self.snap.objects.setdefault(info.kind, [])
-                self.snap.add_all(items)
+                self.snap.add_all(admit(self.snap, items))
 
         return run
 
@@ -308,6 +309,9 @@ class _Gatherer:
             raise ClusterAccessError(
                 f'cannot read {info.kind.lower()} "{target.name}"{where}: {err.message}') from None
         fixed = self._fix(info, obj)
+        problem = problem_of(fixed)
+        if problem is not None:
+            raise ClusterAccessError(f'{info.kind.lower()} "{target.name}"{where} is malformed: {problem}')
         self._add([fixed])
         return fixed
 
@@ -330,8 +334,7 @@ class _Gatherer:
             self._gap(info, ns if info.namespaced else None, _reason(err))
             return None
         fixed = self._fix(info, obj)
-        self._add([fixed])
-        return fixed
+        return fixed if self._add([fixed]) else None
 
     def _owner_chain(self, obj: KubeObject, ns: str) -> None:
         """GET the controllers above `obj` one by one (at most a few: Pod -> ReplicaSet -> Deployment)."""
@@ -433,9 +436,12 @@ class _Gatherer:
         item["apiVersion"] = info.api_version
         return rules.slim(item)
 
-    def _add(self, objs: list[KubeObject]) -> None:
+    def _add(self, objs: list[KubeObject]) -> list[KubeObject]:
+        """Add the well-formed ones (a malformed object is a gap naming it); returns them."""
         with self._lock:
-            self.snap.add_all(objs)
+            good = admit(self.snap, objs)
+            self.snap.add_all(good)
+        return good
 
     def _gap(self, info: KindInfo, ns: str | None, reason: str) -> None:
         with self._lock:

@@ -95,6 +95,11 @@ class Closure:
 def find_target(snapshot: Snapshot, target: Target, namespace: str | None, source: str) -> KubeObject:
     """The target object; a not-found is an access error (exit 3) with one clear line."""
     info = target.info
+    for gap in snapshot.gaps:  # there, but left out as malformed: say that, not "not found"
+        if gap.resource == f"{info.kind.lower()}/{target.name}" and gap.reason.startswith("malformed") \
+                and (namespace is None or gap.namespace in (None, namespace)):
+            raise ClusterAccessError(f"cannot use {info.kind.lower()} {target.name}: {gap.reason}",
+                                     hint="fix the object in the snapshot")
     if not info.namespaced:
         obj = snapshot.get(info.kind, None, target.name)
         if obj is None:

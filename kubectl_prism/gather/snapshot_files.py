@@ -10,7 +10,9 @@ What is loaded is what a live gather would hold: Secrets keep their metadata onl
 the model), an object found twice is kept once (highest resourceVersion), unknown kinds are kept for
 whoever understands them, and the kind of an empty typed list (`{"kind": "IngressClassList", "items":
 []}`) is present with no objects, which says "listed, none exist" rather than "not known".
-A file that cannot be read is a ClusterAccessError (exit 3) naming the file.
+A file that cannot be read is a ClusterAccessError (exit 3) naming the file; so is one that is not a
+regular file or is over the size cap (`file_limits`), JSON nested too deeply to parse, and YAML whose
+aliases would expand without bound (`snapshot_yaml`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from kubectl_prism.gather.dump_logs import (
     read_log_file,
     start_marker,
 )
+from kubectl_prism.gather.file_limits import read_capped
+from kubectl_prism.gather.snapshot_yaml import YamlRefused, load_yaml_documents
+from kubectl_prism.gather.wellformed import admit
 from kubectl_prism.kinds import BY_KIND
 from kubectl_prism.snapshot import KubeObject, LogKey, Snapshot
 
@@ -38,6 +43,7 @@ DOCUMENT_SUFFIXES = (".json", ".yaml", ".yml")
 _FIX_FILE = "fix or remove the file, or point --snapshot elsewhere"
 _WHITESPACE = re.compile(r"\s*")
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+_MAX_LIST_NESTING = 8  # a List of Lists is legal (and rare); a thousand of them is an attack
 
 
 def load_snapshot_path(path: Path) -> Snapshot:
@@ -52,17 +58,17 @@ def load_snapshot_path(path: Path) -> Snapshot:
             hint="point --snapshot at a `kubectl cluster-info dump --output-directory` folder "
             "or at files saved with `kubectl get ... -o json|yaml`",
         )
-    loader = _Loader()
+    loader = _Loader(path)
     for file in documents:
         loader.load_documents(file, explicit=file == path)
     for file, namespace, pod in log_files:
         loader.load_logs(file, namespace, pod)
-    if not loader.objects and not loader.logs:
+    if not loader.objects and not loader.logs and not loader.snapshot.gaps:
         raise ClusterAccessError(
             f"no Kubernetes objects found under snapshot path {path}",
             hint="the files are empty; save objects with `kubectl get ... -o json`",
         )
-    snapshot = Snapshot(source="snapshot")
+    snapshot = loader.snapshot  # holds the gaps of malformed objects already
     for kind in sorted(loader.listed):
         # an empty typed list still says "listed, none there" (analyzers tell missing from unknown)
         snapshot.objects.setdefault(kind, [])
@@ -75,7 +81,7 @@ LogFile = tuple[Path, str | None, str | None]  # the file, and the namespace and
 
 
 def _discover(path: Path) -> tuple[list[Path], list[LogFile]]:
-    if path.is_file():
+    if not path.is_dir():  # a file named on the command line (the reader refuses pipes and devices)
         return ([], [(path, None, None)]) if is_log_file(path.name) else ([path], [])
     documents: list[Path] = []
     logs: list[LogFile] = []
@@ -104,7 +110,9 @@ def _bad(file: Path, problem: str) -> ClusterAccessError:
 
 
 class _Loader:
-    def __init__(self) -> None:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.snapshot = Snapshot(source="snapshot")
         # (kind, namespace, name) -> object; objects without a name get a key of their own
         self.objects: dict[tuple[str, str | None, str | int], KubeObject] = {}
         self.logs: dict[LogKey, str] = {}
@@ -120,6 +128,13 @@ class _Loader:
         docs = self._json_documents(file, text) if suffix == ".json" else _yaml_documents(file, text)
         for index, doc in enumerate(docs, 1):
             self._add_document(file, index, doc)
+
+    def _shown(self, file: Path) -> str:
+        """The file as a gap names it: relative to the snapshot folder (no home folders in outputs)."""
+        try:
+            return str(file.relative_to(self.root)) if file != self.root else file.name
+        except ValueError:
+            return file.name
 
     def load_logs(self, file: Path, namespace: str | None, pod: str | None) -> None:
         try:
@@ -145,6 +160,8 @@ class _Loader:
             except json.JSONDecodeError as err:
                 where = f"line {err.lineno}, column {err.colno}"
                 raise _bad(file, f"invalid JSON at {where}: {err.msg}") from None
+            except RecursionError:  # the decoder recurses per level, up to the interpreter's limit
+                raise _bad(file, "invalid JSON: nested too deeply to load") from None
             yield doc
 
     def _log_section(self, text: str, pos: int) -> int | None:
@@ -175,7 +192,9 @@ class _Loader:
         else:
             self._add_object(file, index, doc)
 
-    def _add_list(self, file: Path, index: int, doc: KubeObject, kind: str) -> None:
+    def _add_list(self, file: Path, index: int, doc: KubeObject, kind: str, depth: int = 1) -> None:
+        if depth > _MAX_LIST_NESTING:
+            raise _bad(file, f"document {index} nests Lists in Lists more than {_MAX_LIST_NESTING} deep")
         items = doc.get("items") or []
         if not isinstance(items, list):
             raise _bad(file, f"document {index} is a {kind} whose items are not a list")
@@ -196,7 +215,7 @@ class _Loader:
             if not isinstance(item["kind"], str):
                 raise _bad(file, f"item {number} of the {kind} in document {index}: kind is not text")
             if item["kind"].endswith("List"):
-                self._add_list(file, index, item, item["kind"])
+                self._add_list(file, index, item, item["kind"], depth + 1)
             else:
                 self._add_object(file, index, item)
 
@@ -213,7 +232,10 @@ class _Loader:
             _strip_secret(obj, metadata)
         name, namespace = metadata.get("name"), metadata.get("namespace")
         if not isinstance(name, str | None) or not isinstance(namespace, str | None):
+            # not even a name for a gap: the file is what is broken
             raise _bad(file, f"document {index}: metadata.name and .namespace of the {kind} must be text")
+        if not admit(self.snapshot, (obj,), f" in {self._shown(file)}"):
+            return  # a gap naming the object, and the rest goes on
         key = (kind, namespace or None, name if name else len(self.objects))
         existing = self.objects.get(key)
         if existing is None or _resource_version(obj) > _resource_version(existing):
@@ -236,7 +258,7 @@ def _resource_version(obj: KubeObject) -> int:
 
 def _read_text(file: Path) -> str:
     try:
-        data = file.read_bytes()
+        data = read_capped(file)
     except OSError as err:
         raise _bad(file, err.strerror or str(err)) from err
     try:
@@ -251,7 +273,9 @@ def _yaml_documents(file: Path, text: str) -> list[Any]:
     import yaml  # slow to import: only when a YAML file is there
 
     try:
-        return list(yaml.load_all(text, Loader=_yaml_loader()))
+        return load_yaml_documents(text)
+    except YamlRefused as err:
+        raise _bad(file, str(err)) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -260,21 +284,6 @@ def _yaml_documents(file: Path, text: str) -> list[Any]:
     except yaml.YAMLError as err:  # e.g. a ReaderError: a character YAML does not allow
         where = f" at character {err.position}" if isinstance(getattr(err, "position", None), int) else ""
         raise _bad(file, f"invalid YAML{where}: {getattr(err, 'reason', None) or err}") from None
-
-
-_LOADER: Any = None
-
-
-def _yaml_loader() -> Any:
-    """The C safe loader when built, with timestamps kept as the strings the API server sends."""
-    global _LOADER
-    if _LOADER is None:
-        import yaml
-
-        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        _LOADER = type("SnapshotLoader", (base,), {})
-        _LOADER.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
-    return _LOADER
 
 
 def _a(value: Any) -> str:

@@ -1,5 +1,6 @@
 """Redact any JSON-able value: every string (keys too) goes through the free-text detectors, and a
 value under a key that names a secret (`password`, `apiKey`, ...) is replaced whatever it looks like.
+Values nested deeper than MAX_NESTING levels are cut, not walked (and so never shown unredacted).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from kubectl_prism.redact.detectors import placeholder, scrub
 from kubectl_prism.redact.keys import classify_key, value_is_benign
 from kubectl_prism.redact.result import add_counts
 from kubectl_prism.redact.shapes import looks_like_credential
+from kubectl_prism.snapshot import MAX_NESTING, NESTING_CUT
 
 if TYPE_CHECKING:
     from kubectl_prism.redact.anonymize import Anonymizer
@@ -62,9 +64,11 @@ class _Walker:
             self.counts.append(counts)
         return self.anonymizer.apply(clean) if self.anonymizer is not None else clean
 
-    def value(self, value: Any) -> Any:
+    def value(self, value: Any, depth: int = 0) -> Any:
         if isinstance(value, str):
             return self.text(value)
+        if depth >= MAX_NESTING and isinstance(value, dict | list | tuple):
+            return NESTING_CUT  # what is not walked is not shown either
         if isinstance(value, dict):
             out: dict[str, Any] = {}
             for key, item in value.items():
@@ -74,15 +78,15 @@ class _Walker:
                     self.counts.append({kind: 1})
                     out[key_text] = placeholder(kind)
                 else:
-                    out[key_text] = self.value(item)
+                    out[key_text] = self.value(item, depth + 1)
             return out
         if isinstance(value, list | tuple):
-            return self.sequence(list(value))
+            return self.sequence(list(value), depth)
         if value is None or isinstance(value, bool | int | float):
             return value
         return self.text(str(value))
 
-    def sequence(self, items: list[Any]) -> list[Any]:
+    def sequence(self, items: list[Any], depth: int = 0) -> list[Any]:
         out: list[Any] = []
         secret_next: str | None = None
         for item in items:
@@ -96,7 +100,7 @@ class _Walker:
             if isinstance(item, str) and _FLAG_ITEM.fullmatch(item):
                 hit = classify_key(item.lstrip("-"))
                 secret_next = hit[0] if hit and not hit[1] else None
-            out.append(self.value(item))
+            out.append(self.value(item, depth + 1))
         return out
 
 
