@@ -45,13 +45,14 @@ def _count(counts: Counts, kind: str) -> str:
 
 _PEM_LABEL = r"[A-Z0-9 ]{0,40}"
 # A complete block, also with JSON-escaped newlines (`\n` as two characters) inside a log line; or a
-# block cut off by a log tail, which runs to the end of its base64 body.
-_PEM = re.compile(
-    rf"-----BEGIN (?P<label>{_PEM_LABEL})-----"
-    # Cut short (no END line): base64 words only, not a `key:` after it (`token: x` keeps its key).
-    rf"(?:.{{0,20000}}?-----END {_PEM_LABEL}-----|(?:(?:\s|\\[nr])*[A-Za-z0-9+/=]+(?![\w:.-]))*)",
-    re.DOTALL,
-)
+# block cut off by a log tail, which runs to the end of its base64 body. Found by hand rather than by
+# one regex with a lazy `.{0,20000}?-----END`: that scans 20,000 characters again at every header, so
+# a line of headers and no END costs minutes per megabyte. Here each END is looked for once.
+_PEM_HEAD = re.compile(rf"-----BEGIN (?P<label>{_PEM_LABEL})-----")
+_PEM_END = re.compile(rf"-----END {_PEM_LABEL}-----")
+# Cut short (no END line): base64 words only, not a `key:` after it (`token: x` keeps its key).
+_PEM_BODY = re.compile(r"(?:(?:\s|\\[nr])*[A-Za-z0-9+/=]+(?![\w:.-]))*")
+_PEM_MAX_BODY = 20_000  # a block longer than this (4096-bit key: ~3,300) is cut at its base64 run
 # base64("-----BEGIN ") starts with "LS0tLS1CRUdJTi"; kubeconfig and Secret data carry PEM this way.
 _PEM_B64 = re.compile(r"LS0tLS1CRUdJTi[A-Za-z0-9+/=]*")
 # No boundary before `eyJ` on purpose: a JWT glued to something (`Bearer%20eyJ...`) still goes. The
@@ -66,8 +67,29 @@ def _pem_kind(label: str) -> str:
     return "certificate" if "CERTIFICATE" in label else "pem-block"
 
 
-def _pem(m: re.Match[str], counts: Counts) -> str:
-    return _count(counts, _pem_kind(m.group("label")))
+def _pem_blocks(text: str, counts: Counts) -> str:
+    out: list[str] = []
+    last = 0
+    end: re.Match[str] | None = None  # the first END at or after the current body, once looked for
+    no_more_ends = False
+    for head in _PEM_HEAD.finditer(text):
+        if head.start() < last:
+            continue
+        body = head.end()
+        if not no_more_ends and (end is None or end.start() < body):
+            end = _PEM_END.search(text, body)
+            no_more_ends = end is None
+        if end is not None and end.start() >= body and end.start() - body <= _PEM_MAX_BODY:
+            stop = end.end()
+        else:
+            stop = _PEM_BODY.match(text, body).end()  # type: ignore[union-attr]
+        out += [text[last:head.start()], _count(counts, _pem_kind(head.group("label")))]
+        last = stop
+    return "".join(out) + text[last:] if out else text
+
+
+def _regex_blocks(pattern: re.Pattern[str], replace: Replacer) -> Callable[[str, Counts], str]:
+    return lambda text, counts: pattern.sub(lambda m: replace(m, counts), text)
 
 
 def _pem_b64(m: re.Match[str], counts: Counts) -> str:
@@ -82,11 +104,12 @@ def _pem_b64(m: re.Match[str], counts: Counts) -> str:
     return _count(counts, _pem_kind(label))
 
 
-_BLOCKS: list[tuple[str, re.Pattern[str], Replacer]] = [
-    ("-----BEGIN ", _PEM, _pem),
-    ("LS0tLS1CRUdJTi", _PEM_B64, _pem_b64),
-    ("eyJ", _JWT, lambda m, counts: _count(counts, "jwt")),
-    ("hooks.slack.com/", _SLACK_WEBHOOK, lambda m, counts: _count(counts, "slack-webhook")),
+# (literal that must be in the text, what replaces every block in it)
+_BLOCKS: list[tuple[str, Callable[[str, Counts], str]]] = [
+    ("-----BEGIN ", _pem_blocks),
+    ("LS0tLS1CRUdJTi", _regex_blocks(_PEM_B64, _pem_b64)),
+    ("eyJ", _regex_blocks(_JWT, lambda m, counts: _count(counts, "jwt"))),
+    ("hooks.slack.com/", _regex_blocks(_SLACK_WEBHOOK, lambda m, counts: _count(counts, "slack-webhook"))),
 ]
 
 
@@ -249,9 +272,9 @@ def scrub(text: str) -> tuple[str, Counts]:
     counts: Counts = {}
     if not text:
         return text, counts
-    for literal, pattern, replace in _BLOCKS:
+    for literal, replace_blocks in _BLOCKS:
         if literal in text:
-            text = pattern.sub(lambda m, r=replace: r(m, counts), text)
+            text = replace_blocks(text, counts)
     text = scrub_tokens(text, counts, ascii_lower(text))
     doc = Doc(text)
     # One rebuild of the text for all context and key-value edits, found on the same text

@@ -21,12 +21,18 @@ _PLACEHOLDER = "[REDACTED:"
 # has `pass`); each is one fast literal scan of the text.
 _WORDS = ("pass", "pw", "secret", "token", "key", "auth", "cred", "sig", "hmac", "cookie", "session", "dsn",
           "conn")
-_KEY_TAIL = r"[a-z0-9_.\-]*"
+# A key is at most this long on either side of its word (the longest real ones, Spring's dotted
+# properties, stay well under it): without a bound, a 1 MB run of key characters holding the word
+# thousands of times costs a scan to its end for each of them.
+_MAX_KEY_SIDE = 128
+# possessive (`+`): a separator never starts with a key character, so giving characters back to try
+# one is never of use, and each word is tried in time linear in its tail
+_KEY_TAIL = rf"[a-z0-9_.\-]{{0,{_MAX_KEY_SIDE}}}+"
 _SEP = r"[\"']?[ \t]*(?::=|=>|=|:)[ \t]*"
 _FLAG_SEP = r"[\"']?,?[ \t]+[\"']?(?=[^\s\-\"'])"
 _FINDERS = [(w, re.compile(re.escape(w) + _KEY_TAIL + rf"(?:(?P<sep>{_SEP})|(?P<flagsep>{_FLAG_SEP}))"))
             for w in _WORDS]
-_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
+_KEY_HEAD = re.compile(rf"[a-z0-9_.\-]{{1,{_MAX_KEY_SIDE}}}$")
 _PLACEHOLDER_RE = re.compile(r"\[REDACTED:[a-z0-9-]+\]")
 _BLOCK_SCALAR = re.compile(r"[|>][-+0-9]*$")
 _UNQUOTED_END = re.compile(r"[\s,;&\"'<>)}\]]")
@@ -138,8 +144,9 @@ def _candidates(lower: str) -> list[tuple[int, int, str, bool, bool]]:
             continue
         for m in finder.finditer(lower):
             start = m.start()
-            while start and lower[start - 1] in _KEY_CHARS:
-                start -= 1
+            head = _KEY_HEAD.search(lower, max(0, start - _MAX_KEY_SIDE), start)
+            if head:
+                start = head.start()
             flag = m.group("flagsep") is not None
             # `password Tr0ub4dor3` in a sentence: kept as a candidate, judged strictly below
             prose = flag and not lower.startswith("-", start)
