@@ -26,6 +26,7 @@ from kubectl_prism.commands import (
 )
 from kubectl_prism.commands import version as version_cmd
 from kubectl_prism.errors import ExitCode, PrismError
+from kubectl_prism.output_guard import OutputError, discard_stdout, guard_stdout
 
 app = typer.Typer(
     name="prism",
@@ -70,9 +71,13 @@ def main(argv: list[str] | None = None) -> None:
         from kubectl_prism.ai.early import prewarm_for_argv
 
         prewarm_for_argv(args)
+        guard_stdout()
     try:
         code = app(args=args, prog_name=_prog_name(sys.argv[0]), standalone_mode=False)
+        sys.stdout.flush()  # a full disk shows here, not in the interpreter's exit
     except PrismError as err:
+        if isinstance(err, OutputError):
+            discard_stdout()
         _fail(err.line(), int(err.exit_code), verbose)
     except TyperException as err:  # typer's own usage errors: bad flag, unknown command, ...
         show = getattr(err, "show", None)
