@@ -2,9 +2,10 @@
 
 `state_dir()/audit.jsonl`, append-only. Each record is written with a single `write()` on a file
 opened with O_APPEND and held under an exclusive `flock`, so concurrent runs never interleave or
-tear lines. Records carry sizes, hashes and counts — never a payload — and every string field goes
-through `redact_text` on the way in, so a command line or an error message cannot smuggle a secret
-into the log either.
+tear lines; a record starts on a fresh line even when the last one was cut short, and the reader
+skips a damaged line (with a warning) and keeps the records around it. Records carry sizes, hashes
+and counts — never a payload — and every string field goes through `redact_text` on the way in, so a
+command line or an error message cannot smuggle a secret into the log either.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def append_line(path: Path, line: bytes) -> None:
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     except OSError as err:
         raise UsageError(
             f"cannot write the audit log {path}: {err.strerror or err}",
@@ -86,6 +87,11 @@ def append_line(path: Path, line: bytes) -> None:
         ) from err
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            # The last record was cut short (a crash, a full disk, a hand edit): start a fresh line,
+            # or this record would be glued to the damaged one and lost with it.
+            line = b"\n" + line
         written = os.write(fd, line)
         while written < len(line):  # a short write on a full disk: finish it under the same lock
             written += os.write(fd, line[written:])
@@ -138,6 +144,41 @@ def _lines(path: Path) -> Iterator[bytes]:
         raise UsageError(f"cannot read the audit log {path}: {err.strerror or err}") from err
 
 
+def _records(raw: bytes) -> tuple[list[Any], int]:
+    """The records of one line, and how many damaged pieces it held.
+
+    A line is normally one record. One that does not parse was damaged, and may still hold whole
+    records after the damage: a record cut short and, glued to it by an older prism, the next one.
+    Every record starts with `{"time":`, so the line is retried from each such start.
+    """
+    try:
+        return [json.loads(raw)], 0
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        if len(raw) > _MAX_RECORD_BYTES:  # no record is that long: damage through and through
+            return [], 1
+    text = raw.decode("utf-8", errors="replace")
+    decoder = json.JSONDecoder()
+    found: list[Any] = []
+    damaged = pos = search = 0
+    while (start := text.find(_RECORD_START, search)) >= 0:
+        try:
+            entry, end = decoder.raw_decode(text, start)
+        except (ValueError, RecursionError):
+            search = start + 1
+            continue
+        if text[pos:start].strip():
+            damaged += 1
+        found.append(entry)
+        pos = search = end
+    if text[pos:].strip():
+        damaged += 1
+    return found, damaged
+
+
+_RECORD_START = '{"time":'
+_MAX_RECORD_BYTES = 1 << 20
+
+
 def read(since: datetime | None = None, path: Path | None = None) -> AuditLog:
     """All readable records (oldest first), optionally only those at or after `since`."""
     path = path or audit_path()
@@ -145,15 +186,12 @@ def read(since: datetime | None = None, path: Path | None = None) -> AuditLog:
     for raw in _lines(path):
         if not raw.strip():
             continue
-        try:
-            entry = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            log.skipped += 1
-            continue
-        when = parse_time(entry.get("time")) if isinstance(entry, dict) else None
-        if when is None:
-            log.skipped += 1
-            continue
-        if since is None or when >= since:
-            log.records.append(entry)
+        entries, damaged = _records(raw)
+        log.skipped += damaged
+        for entry in entries:
+            when = parse_time(entry.get("time")) if isinstance(entry, dict) else None
+            if when is None:
+                log.skipped += 1
+            elif since is None or when >= since:
+                log.records.append(entry)
     return log
