@@ -16,7 +16,9 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, mode: int | No
 
     Through a symlink the file it points at is replaced (the link stays). A device, pipe or socket
     (`--out /dev/stdout`) cannot be replaced and holds no file that could be left half-written: it is
-    written to directly.
+    written to directly. The file gets `mode` when given; else a file that is replaced keeps its mode
+    and a new one gets what the umask leaves of 0666, as `open()` would give it (the temporary file
+    itself is created 0600 so nobody reads it half-written).
     """
     shown = Path(path)
     raw = data.encode() if isinstance(data, str) else data
@@ -43,8 +45,7 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, mode: int | No
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+        os.chmod(tmp, mode if mode is not None else _mode_for(target))
         os.replace(tmp, target)
     except BaseException as err:
         with contextlib.suppress(OSError):
@@ -52,3 +53,25 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, mode: int | No
         if isinstance(err, OSError):
             raise UsageError(f"cannot write {shown}: {err.strerror or err}") from err
         raise
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        existing = os.stat(target).st_mode
+    except OSError:
+        return 0o666 & ~_umask()
+    return stat.S_IMODE(existing)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux tells it (os.umask sets to read)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
