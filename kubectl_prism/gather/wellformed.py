@@ -25,7 +25,8 @@ _Problem = tuple[list[str], str]  # the path (innermost first) and what is wrong
 def problem_of(obj: KubeObject) -> str | None:
     """Why `obj` is malformed ("status.containerStatuses[0].restartCount is text, not a whole
     number"), or None. Removes fields that are null, as the API server's decoding would."""
-    found = _BY_KIND.get(obj.get("kind"), _COMMON)(obj)  # type: ignore[arg-type]
+    kind = obj.get("kind")
+    found = (_BY_KIND.get(kind, _COMMON) if isinstance(kind, str) else _COMMON)(obj)
     if found is None:
         return None
     path, what = found

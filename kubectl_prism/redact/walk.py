@@ -128,34 +128,36 @@ class _ModelWalker(_Walker):
                 self._seen[value] = clean
         return clean
 
-    def value(self, value: Any) -> Any:
+    def value(self, value: Any, depth: int = 0) -> Any:
         if type(value) is str:
             return self.text(value)
         if isinstance(value, Enum | int | float | datetime | date) or value is None:
             return value  # prism's own vocabulary, or a number (a count under `password` is a count)
+        if depth >= MAX_NESTING and isinstance(value, dict | list | tuple):
+            return NESTING_CUT
         if isinstance(value, dict):
             if isinstance(value.get("metadata"), dict) and "kind" in value:
                 from kubectl_prism.redact.structural import strip_object
 
                 value, counts = strip_object(value)
                 self.counts.append(counts)
-            return {self._key(key): self.keyed(str(key), item) for key, item in value.items()}
+            return {self._key(key): self.keyed(str(key), item, depth + 1) for key, item in value.items()}
         if is_dataclass(value) and not isinstance(value, type):
             clone = copy.copy(value)
             for name in _field_names(type(value)):
                 # frozen dataclasses too: the clone is fresh, nobody holds it yet
-                object.__setattr__(clone, name, self.keyed(name, getattr(value, name)))
+                object.__setattr__(clone, name, self.keyed(name, getattr(value, name), depth + 1))
             return clone
-        return super().value(value)
+        return super().value(value, depth)
 
     def _key(self, key: Any) -> Any:
         return self.text(key) if isinstance(key, str) and not isinstance(key, Enum) else key
 
-    def keyed(self, key: str, item: Any) -> Any:
+    def keyed(self, key: str, item: Any, depth: int = 0) -> Any:
         """`item` stored under `key`: a string under a key that names a secret goes whatever it is."""
         kind = _secret_scalar(key, item) if isinstance(item, str) and not isinstance(item, Enum) else None
         if kind is None:
-            return self.value(item)
+            return self.value(item, depth)
         self.counts.append({kind: 1})
         return placeholder(kind)
 
