@@ -150,10 +150,13 @@ def run_limited(
             (child.returncode, polled_peak[0] // 1024)
         out.seek(0)
         err.seek(0)
+        stderr = err.read().decode(errors="replace")
+        if exe is None and code == 70:  # prism's internal error: a bug, whatever the test expected
+            raise AssertionError(f"prism ended with an internal error (exit 70): {stderr[-1500:]}")
         return Limited(
             code=code,
             stdout=out.read().decode(errors="replace"),
-            stderr=err.read().decode(errors="replace"),
+            stderr=stderr,
             seconds=elapsed,
             peak_rss_mb=peak_kb / 1024,
             timed_out=killed["time"],
