@@ -95,8 +95,9 @@ def test_answers_come_from_the_terminal_even_when_stdout_is_piped_and_stdin_says
     log = tmp_path / "fix.log"
     child = spawn_fix(shop, command=f"yes | {EXE} fix -n shop | tee {log}")
     shown = answer(child, "q")  # the ys on stdin approved nothing: the question was still asked
-    assert SHOP_STEPS[0] in shown
-    finish(child)
+    _, rest = finish(child)
+    # The step reaches the terminal through tee, the question directly: under load tee may be later.
+    assert SHOP_STEPS[0] in shown + rest
     assert mutations(shop) == []
     assert SHOP_STEPS[0] in log.read_text()  # tee kept the card
 
