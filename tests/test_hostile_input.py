@@ -46,6 +46,7 @@ from kubectl_prism.render.explain_text import explanation_lines
 from kubectl_prism.snapshot import MAX_NESTING, NESTING_CUT, Snapshot
 from kubectl_prism.trim import trim_object
 from tests.cli_helpers import EXE
+from tests.conftest import FakeKubeFactory
 from tests.limits import Limited, run_limited
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -576,3 +577,31 @@ def test_the_other_families_are_bounded_where_their_fakes_are(family: str) -> No
     source = inspect.getsource(test)
     helper_source = inspect.getsource(importlib.import_module(module))
     assert "run_limited" in source or ("bounded(result)" in source and "run_limited" in helper_source), family
+
+
+# --- objects of the wrong shape from a live API server ------------------------------------------------------
+
+
+def test_malformed_objects_from_the_api_server_are_gaps_and_the_rest_goes_on(
+    fake_kube: FakeKubeFactory,
+) -> None:
+    api = fake_kube(ROOT / "tests" / "fakes" / "scenarios" / "shop.yaml")
+    pods = {"kind": "PodList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": [
+        {"metadata": {"name": "lots", "namespace": "shop", "annotations": 5},
+         "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}, "status": {"phase": "Running"}},
+        {"metadata": {"name": "counted", "namespace": "shop"},
+         "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]},
+         "status": {"containerStatuses": [{"name": "app", "restartCount": "lots"}]}},
+        ["not", "an", "object"],
+    ]}
+    api.inject("/api/v1/namespaces/shop/pods", status=0, times=1,
+               body=lambda: iter([json.dumps(pods).encode()]))
+    result = run_limited(["diagnose", "-n", "shop", "-o", "json", "--kubeconfig", api.kubeconfig,
+                          "--request-timeout", "5s"], seconds=SECONDS, rss_mb=RSS_MB)
+    worked(result)
+    gaps = json.loads(result.stdout)["gaps"]
+    assert {"resource": "pod/lots", "namespace": "shop",
+            "reason": "malformed: metadata.annotations is a number, not a mapping"} in gaps
+    restarts = "status.containerStatuses[0].restartCount is text, not a whole number"
+    assert {"resource": "pod/counted", "namespace": "shop", "reason": f"malformed: {restarts}"} in gaps
+    assert {"resource": "object", "namespace": None, "reason": "malformed: is a list, not an object"} in gaps

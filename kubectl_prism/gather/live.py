@@ -432,6 +432,8 @@ class _Gatherer:
     @staticmethod
     def _fix(info: KindInfo, item: dict[str, Any]) -> KubeObject:
         # List items come without kind/apiVersion; Secrets arrive as PartialObjectMetadata.
+        if not isinstance(item, dict):
+            return item  # not an object at all: `admit` makes it a gap
         item["kind"] = info.kind
         item["apiVersion"] = info.api_version
         return rules.slim(item)

@@ -50,7 +50,7 @@ def slim(obj: KubeObject) -> KubeObject:
             if writes := [w for w in writes if w.get("time")]:
                 m["managedFields"] = writes
         annotations = m.get("annotations")
-        if annotations and LAST_APPLIED in annotations:
+        if isinstance(annotations, dict) and LAST_APPLIED in annotations:
             # On a Secret this annotation holds its data in plain text.
             del annotations[LAST_APPLIED]
     if obj.get("kind") == "Secret":

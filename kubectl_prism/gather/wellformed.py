@@ -25,6 +25,8 @@ _Problem = tuple[list[str], str]  # the path (innermost first) and what is wrong
 def problem_of(obj: KubeObject) -> str | None:
     """Why `obj` is malformed ("status.containerStatuses[0].restartCount is text, not a whole
     number"), or None. Removes fields that are null, as the API server's decoding would."""
+    if not isinstance(obj, dict):
+        return f"is {_a(obj)}, not an object"
     kind = obj.get("kind")
     found = (_BY_KIND.get(kind, _COMMON) if isinstance(kind, str) else _COMMON)(obj)
     if found is None:
@@ -35,6 +37,8 @@ def problem_of(obj: KubeObject) -> str | None:
 
 def gap_resource(obj: KubeObject) -> str:
     """How a gap names an object: `pod/api-1`, as kubectl names objects (`kubectl get pod/api-1`)."""
+    if not isinstance(obj, dict):
+        return "object"
     metadata = obj.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None
     kind = obj.get("kind")
@@ -53,7 +57,7 @@ def admit(snapshot: Snapshot, objs: Iterable[KubeObject], where: str = "") -> li
         if problem is None:
             good.append(obj)
         else:
-            metadata = obj.get("metadata")
+            metadata = obj.get("metadata") if isinstance(obj, dict) else None
             namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
             snapshot.add_gap(gap_resource(obj), namespace if isinstance(namespace, str) else None,
                              f"malformed{where}: {problem}")
