@@ -18,6 +18,7 @@ from kubectl_prism.commands import (
     auth,
     context,
     diagnose,
+    examples,
     explain,
     exporter,
     fix,
@@ -52,6 +53,7 @@ app.add_typer(mcp.app, name="mcp")
 app.command("exporter")(exporter.exporter)
 app.command("audit")(audit.audit)
 app.command("version")(version_cmd.version)
+examples.attach(app)  # the `Examples:` block of every command's --help
 
 # Exit code for a bug in prism itself (sysexits' EX_SOFTWARE), kept apart from the documented codes.
 INTERNAL_ERROR = 70

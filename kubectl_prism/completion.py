@@ -3,8 +3,8 @@
 `kubectl_complete-prism WORD...` is what kubectl (1.26+) runs for `kubectl prism <TAB>`: it prints one
 candidate per line and then `:4` (Cobra's "no file completion" directive). The bash, zsh and fish
 scripts in `completions/` call the same program, so every shell completes from one source of truth.
-`python -m kubectl_prism.completion --write` regenerates `completions/` and `man/`; a test fails when
-the committed files are stale.
+`python -m kubectl_prism.completion --write` (`make docs`) regenerates `completions/`, `man/` and
+`docs/privacy.md`; a test fails when the committed files are stale.
 """
 
 from __future__ import annotations
@@ -159,6 +159,16 @@ def _global_options(tree: CommandSpec, names: frozenset[str] | None = None) -> l
     return [o for o in (diagnose.options if diagnose else []) if o.names[0] in wanted]
 
 
+def _man_examples(path: str) -> list[str]:
+    """The command's `Examples:` block of `--help`, as an indented no-fill block."""
+    from kubectl_prism.commands.examples import EXAMPLES
+
+    lines = [".RS", ".PP", "Examples:", ".nf"]
+    for what, line in EXAMPLES.get(path, []):
+        lines.extend([f"  # {_roff(what)}", f"  {_roff(line)}", ""])
+    return [*lines[:-1], ".fi", ".RE"] if len(lines) > 4 else []
+
+
 def man_page(tree: CommandSpec) -> str:
     lines = [
         f'.TH KUBECTL-PRISM 1 "" "kubectl-prism {__version__}" "User Commands"',
@@ -183,6 +193,8 @@ def man_page(tree: CommandSpec) -> str:
         for name, sub in spec.subcommands.items():
             full = f"{path} {name}".strip()
             if sub.subcommands:
+                lines.extend([".TP", f"\\fB{_roff(full)}\\fR \\fICOMMAND\\fR", _roff(sub.help or full)])
+                lines.extend(_man_examples(full))
                 emit(sub, full)
                 continue
             args = " ".join(f"[{a}]" for a in sub.arguments)
@@ -193,6 +205,7 @@ def man_page(tree: CommandSpec) -> str:
                 lines.extend([".RS", ".TP", "\\fB" + _roff(", ".join(option.names)) + "\\fR"])
                 choices = f" ({'|'.join(option.choices)})" if option.choices else ""
                 lines.extend([_roff(option.help + choices), ".RE"])
+            lines.extend(_man_examples(full))
 
     emit(tree, "")
     lines.append(".SH GLOBAL FLAGS")
@@ -231,6 +244,8 @@ def man_page(tree: CommandSpec) -> str:
 
 
 def generated_files(root: Path) -> dict[Path, str]:
+    from kubectl_prism.ai.policy import privacy_markdown
+
     tree = command_tree()
     return {
         root / "completions" / "prism.bash": BASH,
@@ -238,6 +253,7 @@ def generated_files(root: Path) -> dict[Path, str]:
         root / "completions" / "prism.fish": FISH,
         root / "completions" / "kubectl_complete-prism": KUBECTL_COMPLETE,
         root / "man" / "kubectl-prism.1": man_page(tree),
+        root / "docs" / "privacy.md": privacy_markdown(),
     }
 
 

@@ -1,4 +1,5 @@
-"""`kubectl prism ai enable|disable|status`: the opt-in switch, provider and model."""
+"""`kubectl prism ai enable|disable|status|policy`: the opt-in switch, provider and model, and the
+privacy policy."""
 
 from __future__ import annotations
 
@@ -159,6 +160,15 @@ def status(
     typer.echo(f"Temperature: {temperature} (where the model takes one); prompt cache: {cache}")
     if not current.enabled:
         typer.echo("Turn on with `kubectl prism ai enable`.")
+
+
+@app.command("policy")
+def policy() -> None:
+    """Print what is sent to an AI provider, what is redacted and how, what is never sent, and where
+    keys live: written from the code's own rules (the same text as docs/privacy.md)."""
+    from kubectl_prism.ai.policy import privacy_markdown
+
+    typer.echo(privacy_markdown(), nl=False)
 
 
 def _key_line(provider: str) -> str:
