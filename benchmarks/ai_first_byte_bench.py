@@ -79,7 +79,7 @@ EXPLAIN_CHILD = r"""
 import sys
 from pathlib import Path
 import kubectl_prism.cli
-from kubectl_prism.ai.config import resolve_ai
+from kubectl_prism.ai.resolve import resolve_ai
 from kubectl_prism.ai.providers import prewarm
 settings = resolve_ai(True)
 prewarm(settings.provider)

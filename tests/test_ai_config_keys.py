@@ -13,8 +13,9 @@ import pytest
 from keyring.backends import fail
 
 from kubectl_prism import settings
-from kubectl_prism.ai.config import AISettings, load_settings, resolve_ai
+from kubectl_prism.ai.config import AISettings, load_settings
 from kubectl_prism.ai.keys import KEYRING_SERVICE, PLACEHOLDER_KEY, key_source, resolve_key
+from kubectl_prism.ai.resolve import resolve_ai
 from kubectl_prism.cli import main
 from kubectl_prism.errors import AIError, UsageError
 from tests.fakes.memory_keyring import MemoryKeyring

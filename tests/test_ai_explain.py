@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from kubectl_prism import audit
-from kubectl_prism.ai.config import AISettings, ApiKey, resolve_ai
+from kubectl_prism.ai.config import AISettings, ApiKey
 from kubectl_prism.ai.explain import StreamWriter, ai_explain
 from kubectl_prism.ai.report import ai_report_summary
+from kubectl_prism.ai.resolve import resolve_ai
 from kubectl_prism.analyzers import run_analyzers
 from kubectl_prism.findings import Diagnosis, Scope
 from kubectl_prism.gather import gather_scope

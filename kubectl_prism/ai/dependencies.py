@@ -17,9 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from kubectl_prism.analyzers._util import selector_matches
 from kubectl_prism.findings import Finding
 from kubectl_prism.kinds import BY_KIND
+from kubectl_prism.object_graph import selector_matches
 from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of, namespace_of
 
 MAX_SERVICES = 3

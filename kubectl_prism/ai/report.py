@@ -18,8 +18,8 @@ def ai_report_summary(
     """None when AI is off for this run. Otherwise the report's AI section: the `ai_explain` answer
     with `status: "ok"`, or `status: "failed"` and the error line when AI was asked for but could not
     answer (not enabled, no key, provider error). The report is written either way."""
-    from kubectl_prism.ai.config import resolve_ai
     from kubectl_prism.ai.explain import ai_explain
+    from kubectl_prism.ai.resolve import resolve_ai
 
     try:
         settings = resolve_ai(explicit)

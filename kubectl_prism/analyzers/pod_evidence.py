@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import functools
 import re
-import weakref
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kubectl_prism.object_graph import forget_memo as forget_memo  # where _index.py takes it from
+from kubectl_prism.object_graph import memo
 from kubectl_prism.snapshot import KubeObject, Snapshot, namespace_of
 from kubectl_prism.timeutil import parse_time
 
@@ -31,34 +31,6 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
         return text
     half = limit // 2
     return f"{text[:half]} … {text[-half:]}"
-
-
-# --- per-snapshot memo ------------------------------------------------------------------------------
-
-# Derived data per snapshot, held weakly: several analyzers need the same (the snapshot's "now", its
-# event index, the pod problem groups) and should not each recompute it. Keyed by snapshot, so runs
-# on several snapshots at once (fleet runs analyze contexts in parallel threads) do not evict each
-# other; `forget_memo` (after a run) and the snapshot's death drop its entries.
-_MEMO: dict[int, tuple[weakref.ref[Snapshot], dict[Any, tuple[int, Any]]]] = {}
-
-
-def memo(snapshot: Snapshot, key: Any, compute: Callable[[], Any]) -> Any:
-    size = sum(map(len, snapshot.objects.values())) + (len(snapshot.logs) << 32)
-    ident = id(snapshot)
-    slot = _MEMO.get(ident)
-    if slot is None or slot[0]() is not snapshot:
-        slot = (weakref.ref(snapshot, lambda _ref, ident=ident: _MEMO.pop(ident, None)), {})
-        _MEMO[ident] = slot
-    hit = slot[1].get(key)
-    if hit is not None and hit[0] == size:
-        return hit[1]
-    value = compute()
-    slot[1][key] = (size, value)
-    return value
-
-
-def forget_memo(snapshot: Snapshot) -> None:
-    _MEMO.pop(id(snapshot), None)
 
 
 # --- time --------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ def resolve(explicit: bool | None) -> tuple[AISettings | None, AIError | None]:
     """AI settings for this run (None: rules only), and the error to raise later for `--ai`."""
     if explicit is False:
         return None, None
-    from kubectl_prism.ai.config import resolve_ai
+    from kubectl_prism.ai.resolve import resolve_ai
 
     try:
         settings = resolve_ai(explicit)

@@ -42,7 +42,7 @@ def ask(
         from kubectl_prism.errors import UsageError
 
         raise UsageError("the question is empty", hint='e.g. kubectl prism ask "why is checkout failing?"')
-    from kubectl_prism.ai.config import resolve_ai
+    from kubectl_prism.ai.resolve import resolve_ai
 
     try:
         settings = resolve_ai(True)

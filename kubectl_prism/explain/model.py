@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from kubectl_prism.analyzers._util import owner_chain, top_owner_ref
 from kubectl_prism.errors import ClusterAccessError, UsageError
 from kubectl_prism.explain.describe import secret_free_annotations
 from kubectl_prism.explain.kinds import pod_status_text, spec_highlights, status_summary
@@ -19,6 +18,7 @@ from kubectl_prism.explain.related import RelatedObject, owned_intermediates, po
 from kubectl_prism.explain.usage import utilization
 from kubectl_prism.findings import Finding, ObjectRef, Scope
 from kubectl_prism.kinds import Target
+from kubectl_prism.object_graph import owner_chain, top_owner_ref
 from kubectl_prism.resources import has_metrics
 from kubectl_prism.snapshot import Gap, KubeObject, Snapshot, meta, name_of, namespace_of
 from kubectl_prism.timeutil import age_of, event_time, parse_time

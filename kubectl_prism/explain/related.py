@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kubectl_prism.analyzers._util import owner_chain, selector_matches, top_owner_ref
 from kubectl_prism.explain.describe import POD_SPEC_PATH, dig, pod_spec, pod_template_labels
 from kubectl_prism.findings import ObjectRef
 from kubectl_prism.kinds import BY_KIND
+from kubectl_prism.object_graph import owner_chain, selector_matches, top_owner_ref
 from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of, namespace_of
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kubectl_prism.analyzers._util import owner_chain, selector_matches
 from kubectl_prism.errors import ClusterAccessError, UsageError
 from kubectl_prism.gather.rules import (
     REFERENCED_KINDS,
@@ -38,6 +37,7 @@ from kubectl_prism.gather.rules import (
 )
 from kubectl_prism.kinds import BY_KIND, Target
 from kubectl_prism.names import check_namespace
+from kubectl_prism.object_graph import owner_chain, selector_matches
 from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of, namespace_of
 
 Key = tuple[str, str | None, str]  # (kind, namespace, name)

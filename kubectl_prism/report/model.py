@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from kubectl_prism.analyzers._util import condition
 from kubectl_prism.findings import Diagnosis, Finding, ObjectRef, Severity
+from kubectl_prism.object_graph import condition
 from kubectl_prism.quantity import format_bytes, format_cpu
 from kubectl_prism.resources import (
     Resources,
