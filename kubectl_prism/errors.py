@@ -1,4 +1,7 @@
-"""Errors that end a command with one clear line and a documented exit code (DESIGN §2)."""
+"""Errors that end a command with one clear line and a documented exit code.
+
+The codes: docs/architecture.md#exit-codes.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The findings model: the `prism/v1 Diagnosis` document of DESIGN §4."""
+"""The findings model: the `prism/v1 Diagnosis` document of docs/findings.md."""
 
 from __future__ import annotations
 

@@ -75,7 +75,7 @@ KINDS: tuple[KindInfo, ...] = (
 
 BY_KIND: dict[str, KindInfo] = {k.kind: k for k in KINDS}
 
-# Kinds a person may name as a diagnosis TARGET (DESIGN §2), in the order `--help` lists them.
+# Kinds a person may name as a diagnosis TARGET, in the order `--help` lists them.
 TARGET_KINDS: tuple[str, ...] = (
     "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Service",
     "Ingress", "PersistentVolumeClaim", "Node", "Namespace", "HorizontalPodAutoscaler",

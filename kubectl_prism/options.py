@@ -1,4 +1,4 @@
-"""The global flags of DESIGN §2, defined once and added to every command that talks to a cluster.
+"""The global flags, defined once and added to every command that talks to a cluster.
 
 kubectl passes no flags through to a plugin, so prism parses `--kubeconfig`, `--context`, `-n`, `-A`,
 `--snapshot`, `-o`, `--no-color`, `-v`, `--show-secrets` and `--request-timeout` itself. They are
@@ -153,7 +153,7 @@ AnonymizeFlag = Annotated[bool, typer.Option(
     "--anonymize", help="With AI: replace names, namespaces, IPs and hosts by placeholders.")]
 
 
-# --- fleet runs (DESIGN §12) -------------------------------------------------------------------------
+# --- fleet runs (docs/fleet.md) -------------------------------------------------------------------------
 
 DEFAULT_PARALLEL = 4
 DEFAULT_CONTEXT_TIMEOUT = "2m"

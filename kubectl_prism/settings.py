@@ -1,4 +1,5 @@
-"""Where prism keeps its configuration (TOML) and state (audit log), per DESIGN §10.
+"""Where prism keeps its configuration (TOML) and state (audit log)
+(docs/architecture.md#files-and-places).
 
 `PRISM_CONFIG_DIR` and `PRISM_STATE_DIR` override the platform folders; tests use them.
 The config holds switches and choices only (AI provider and model, agent and MCP switches,

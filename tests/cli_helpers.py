@@ -1,4 +1,4 @@
-"""Running the real CLI from tests, and the one-line error contract of DESIGN §2.
+"""Running the real CLI from tests, and the one-line error contract of docs/architecture.md#exit-codes.
 
 Two ways in: `run_main` calls `kubectl_prism.cli.main` in this process (fast; stdout is captured, so it
 is not a terminal, as in a pipe), `run_exe` runs the installed `kubectl-prism` executable (what users

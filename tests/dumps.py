@@ -8,9 +8,10 @@ so what this does (staging/src/k8s.io/kubectl/pkg/cmd/clusterinfo/clusterinfo_du
   Go's `json.MarshalIndent(obj, "", "    ")` plus a newline (so `<`, `>`, `&` are `\\u003c`...);
 - `<ns>/<pod>/logs.txt`: init containers then containers, each between START/END marker lines, the END
   marker written right after the log bytes.
-Kinds kubectl does not dump go where DESIGN §3 says extra files are read: `<ns>/<plural>.json` or
-`<plural>.json` for cluster-scoped kinds, written as `kubectl get <plural> -o json` writes them (a
-`kind: List` of complete items, keys sorted, since kubectl prints those through unstructured maps).
+Kinds kubectl does not dump go where a snapshot's extra files are read (docs/snapshot-format.md):
+`<ns>/<plural>.json` or `<plural>.json` for cluster-scoped kinds, written as `kubectl get <plural> -o json`
+writes them (a `kind: List` of complete items, keys sorted, since kubectl prints those through unstructured
+maps).
 Previous logs go to `<ns>/<pod>/logs-previous.txt` in the same format (prism's convention; real
 dumps have none).
 """

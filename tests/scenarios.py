@@ -133,7 +133,8 @@ def _check_token(entry: Any, i: int, path: Path) -> dict[str, Any]:
 
 
 def write_as_cluster_dump(scenario: Scenario, directory: str | Path) -> Path:
-    """Write the scenario in `kubectl cluster-info dump --output-directory=DIR -A` layout (DESIGN §3).
+    """Write the scenario in `kubectl cluster-info dump --output-directory=DIR -A` layout
+    (docs/snapshot-format.md).
 
     The layout itself lives in tests/dumps.py; this is the scenario-shaped entry point.
     """

@@ -1,4 +1,5 @@
-"""Every provider path with the REAL anthropic/openai SDKs against the fake AI server (DESIGN §11)."""
+"""Every provider path with the REAL anthropic/openai SDKs against the fake AI server
+(docs/architecture.md#test-doubles)."""
 
 from __future__ import annotations
 

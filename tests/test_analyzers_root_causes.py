@@ -1,4 +1,4 @@
-"""One root cause is one finding (DESIGN §4), across analyzers.
+"""One root cause is one finding (docs/findings.md), across analyzers.
 
 Every scenario and example is checked for the shape of the report (no critical finding with a cause,
 every cause is a reported finding, no two findings about the same pods or workload without a link), and

@@ -1,9 +1,9 @@
 """Bad input through the real executable: one clear `error:` line, the documented exit code, no traceback.
 
-DESIGN §2: every error is one line on stderr saying what went wrong and what to do, a traceback only with
-`-v`, nothing half-written. The cases covered elsewhere through the executable, not repeated here:
-malformed YAML and a missing kubeconfig, unreachable server, TLS failure, 401, a missing target on a
-live cluster, Ctrl-C during a gather (test_gather_errors.py); a corrupt snapshot file
+Every error is one line on stderr saying what went wrong and what to do, a traceback only with `-v`
+(docs/architecture.md#exit-codes), nothing half-written. The cases covered elsewhere through the executable,
+not repeated here: malformed YAML and a missing kubeconfig, unreachable server, TLS failure, 401, a missing
+target on a live cluster, Ctrl-C during a gather (test_gather_errors.py); a corrupt snapshot file
 (test_snapshot_files.py); an unwritable --out and Ctrl-C during `report` (test_report_cli.py).
 """
 

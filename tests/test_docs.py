@@ -57,3 +57,43 @@ def test_every_top_level_module_has_a_layer() -> None:
     top |= {f"kubectl_prism.{p.parent.name}" for p in PACKAGE.glob("*/__init__.py")}
     assert len(top) > 25
     assert sorted(top - _layer_modules()) == []
+
+
+# --- the design lives in the repository -----------------------------------------------------------------
+
+_OLD_CONTRACT = "DES" + "IGN"  # the name of the contract that used to live outside the repository
+_POINTER = re.compile(r"docs/([a-z0-9-]+\.md)(?:#([a-z0-9-]+))?")
+
+
+def _sources() -> list[Path]:
+    found = [ROOT / "README.md"]
+    for folder in ("kubectl_prism", "tests", "examples", "benchmarks"):
+        found += [p for p in (ROOT / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                  and p.suffix in (".py", ".md", ".txt", ".yaml", ".toml")]
+    return found
+
+
+def test_nothing_points_outside_the_repository() -> None:
+    """A clone holds everything a contributor needs: code, tests and README point into docs/."""
+    hits = [f"{p.relative_to(ROOT)}:{n}" for p in _sources()
+            for n, line in enumerate(p.read_text(errors="replace").splitlines(), 1) if _OLD_CONTRACT in line]
+    assert hits == []
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    headings = re.findall(r"^#{1,6} (.+)$", page.read_text(), flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_every_pointer_into_docs_lands() -> None:
+    pointers = {(p.relative_to(ROOT), m.group(1), m.group(2)) for p in _sources()
+                for m in _POINTER.finditer(p.read_text(errors="replace"))}
+    assert len(pointers) > 20
+    broken = []
+    for source, page, anchor in sorted(pointers, key=str):
+        target = ROOT / "docs" / page
+        if not target.exists() or (anchor and anchor not in _anchors(target)):
+            broken.append(f"{source}: docs/{page}" + (f"#{anchor}" if anchor else ""))
+    assert broken == []
+    assert "exit-codes" in _anchors(ROOT / "docs" / "architecture.md")

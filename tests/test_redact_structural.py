@@ -1,4 +1,4 @@
-"""Structural rules on Kubernetes objects (DESIGN §6), table-driven from realistic objects."""
+"""Structural rules on Kubernetes objects (docs/redaction.md), table-driven from realistic objects."""
 
 from __future__ import annotations
 

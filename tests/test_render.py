@@ -1,4 +1,5 @@
-"""Renderers of a Diagnosis: text for people, the DESIGN §4 document as JSON/YAML, markdown for tickets."""
+"""Renderers of a Diagnosis: text for people, the findings document
+(docs/findings.md) as JSON/YAML, markdown for tickets."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 Each example is written in the layout of `kubectl cluster-info dump --output-directory=DIR -A`, by the
 same writer the tests use (tests/dumps.py), plus — where an example says so — the extra
-`kubectl get ... -o json` files DESIGN §3 reads (`<ns>/persistentvolumeclaims.json`, ...). Output is
-deterministic: a rerun without code changes leaves `git status` clean.
+`kubectl get ... -o json` files a snapshot may hold (`<ns>/persistentvolumeclaims.json`, ...; see
+docs/snapshot-format.md). Output is deterministic: a rerun without code changes leaves `git status` clean.
 """
 
 from __future__ import annotations

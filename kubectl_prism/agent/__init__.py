@@ -1,4 +1,4 @@
-"""Agent mode's foundation (DESIGN §8): the command classifier, the step executor and the approval proof.
+"""Agent mode's foundation (docs/agent.md): the command classifier, the step executor and the approval proof.
 
 - `classify(argv, scope)` / `classify_command_line(text, scope)` -> `Decision` (pure).
 - `check_manifests(decision, {path: bytes})` -> `Decision` for `-f` steps (pure).

@@ -85,7 +85,7 @@ def resolve_key(settings: AISettings) -> ApiKey:
     if stored:
         return ApiKey(stored, "keyring")
     if not PROVIDERS[provider].needs_key:
-        # Never fall back to the OpenAI key: a custom base URL must not receive it (DESIGN §7).
+        # Never fall back to the OpenAI key: a custom base URL must not receive it (docs/ai.md).
         return ApiKey(PLACEHOLDER_KEY, "placeholder")
     raise _no_key_error(provider)
 

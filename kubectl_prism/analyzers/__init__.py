@@ -1,4 +1,4 @@
-"""Rule-based analyzers: pure functions from a Snapshot to Findings (DESIGN §5).
+"""Rule-based analyzers: pure functions from a Snapshot to Findings (docs/architecture.md#an-analyzer-rule).
 
 Each area lives in its own rule module (or package) and registers its analyzers with `@analyzer(...)`,
 declaring the rules (id, severity, one-line description) it can emit. Analyzers never call the API, never

@@ -1,4 +1,4 @@
-"""Unhealthy pods grouped by root cause: the unit of one pod finding (DESIGN §4), part of the index.
+"""Unhealthy pods grouped by root cause: the unit of one pod finding (docs/findings.md), part of the index.
 
 Pods with the same namespace, top owner (Deployment, StatefulSet, DaemonSet, Job, CronJob), rule and
 container are one group; the pods analyzer turns each group into one finding whose object is the first

@@ -1,4 +1,4 @@
-"""AI on top of the rule results (DESIGN §7), shared by `diagnose` and `explain`.
+"""AI on top of the rule results (docs/ai.md), shared by `diagnose` and `explain`.
 
 The rule-based result is always printed first; an `--ai` that cannot be honoured (AI not enabled, no
 key, provider error) is returned as an AIError for the command to raise afterwards (exit 4).
@@ -90,7 +90,7 @@ def streamed(diagnosis: Diagnosis, snapshot: Snapshot, settings: AISettings, ano
     from kubectl_prism.render.text import ai_header_lines, ai_lines
 
     # The answer was written from the redacted payload, and AI output is always redacted, whatever
-    # --show-secrets says (DESIGN §6): these parts are cleared without it.
+    # --show-secrets says (docs/redaction.md): these parts are cleared without it.
     write(clear_for_output(settings.describe()).render(ai_header_lines), g)
     try:
         answer = ai_block(diagnosis, snapshot, settings, anonymize, g, stream=True, purpose=purpose)

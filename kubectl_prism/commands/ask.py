@@ -97,7 +97,7 @@ def ask(
     from kubectl_prism.commands._output import write
     from kubectl_prism.redact.output import clear_for_output
 
-    # The answer comes from the redacted payload and AI output is always redacted (DESIGN §6), so
+    # The answer comes from the redacted payload and AI output is always redacted (docs/redaction.md), so
     # --show-secrets does not apply to it.
     cleared = clear_for_output(doc)
     if g.output is OutputFormat.text:

@@ -1,4 +1,4 @@
-"""`kubectl prism mcp serve|enable|disable|status|config`: the built-in MCP server (DESIGN §9)."""
+"""`kubectl prism mcp serve|enable|disable|status|config`: the built-in MCP server (docs/mcp.md)."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""`kubectl prism exporter`: Prometheus metrics of the findings, served on /metrics (DESIGN §12)."""
+"""`kubectl prism exporter`: Prometheus metrics of the findings, served on /metrics (docs/fleet.md)."""

@@ -1,4 +1,4 @@
-"""Fleet runs (DESIGN §12): one command over many kubeconfig contexts.
+"""Fleet runs (docs/fleet.md): one command over many kubeconfig contexts.
 
 `select` picks the contexts (`--contexts 'prod-*'`, `--all-contexts`) from the kubeconfig with the same
 loading rules as a single run; `run` reads and analyzes them in parallel with bounded concurrency and

@@ -1,4 +1,4 @@
-"""The fleet result: one item per context, and the `prism/v1 FleetDiagnosis` document (DESIGN §12).
+"""The fleet result: one item per context, and the `prism/v1 FleetDiagnosis` document (docs/fleet.md).
 
 ```
 apiVersion: prism/v1

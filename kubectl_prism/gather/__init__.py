@@ -1,4 +1,4 @@
-"""Cluster context: the only code that talks to the API server or reads a snapshot (DESIGN §3).
+"""Cluster context: the only code that talks to the API server or reads a snapshot (docs/snapshot-format.md).
 
 `gather_scope` is the single entry point for commands: it picks the source (`--snapshot PATH` or the
 live cluster of the kubeconfig), works out the scope (target, `-n`, the context's namespace, `-A`)
@@ -144,8 +144,8 @@ def _check_snapshot_namespace(loaded: Snapshot, namespace: str, path: object) ->
 def check_something_was_readable(snapshot: Snapshot) -> None:
     """Exit 3 (after the output) when RBAC let prism read nothing at all in the scope.
 
-    One forbidden resource type is a gap and the rest goes on (DESIGN §3); but when every read was
-    refused, "no findings" would read as an all-clear to a CI gate, so it is an access error instead.
+    One forbidden resource type is a gap and the rest goes on (docs/snapshot-format.md); but when every
+    read was refused, "no findings" would read as an all-clear to a CI gate, so it is an access error instead.
     A kind that was read, even when it came back empty, is something read (its key is in `objects`);
     metrics alone are not.
     """

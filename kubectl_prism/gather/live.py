@@ -126,8 +126,9 @@ class _Gatherer:
         return out
 
     def _check_anything_read(self) -> None:
-        """Not one list answered, and not because of RBAC (a 403 is a gap, DESIGN §3): the server failed
-        every request (5xx, 429) or is no Kubernetes API server (404s, HTML). Nothing to diagnose."""
+        """Not one list answered, and not because of RBAC (a 403 is a gap, docs/snapshot-format.md): the
+        server failed every request (5xx, 429) or is no Kubernetes API server (404s, HTML). Nothing to
+        diagnose."""
         gaps = [g for g in self.snap.gaps if g.resource != "metrics.k8s.io"]
         if self.snap.objects or not gaps or any(g.reason == "forbidden" for g in gaps):
             return

@@ -1,4 +1,5 @@
-"""`--snapshot PATH`: build the snapshot model from saved files instead of a live cluster (DESIGN §3).
+"""`--snapshot PATH`: build the snapshot model from saved files instead of a live cluster
+(docs/snapshot-format.md).
 
 PATH is a file or a folder. Every `*.json`, `*.yaml` and `*.yml` under it is read (sorted, hidden
 folders and files skipped), and so are pod log files (see `dump_logs`). A file may hold one object, a

@@ -1,4 +1,4 @@
-"""The built-in MCP server (DESIGN §9): scoped, redacted, read-only cluster context for AI assistants.
+"""The built-in MCP server (docs/mcp.md): scoped, redacted, read-only cluster context for AI assistants.
 
 - policy.py   the `[mcp]` config: the on/off switch, allow-lists of contexts, namespaces and client
               names, and where the HTTP bearer token comes from (light: no `mcp` import);

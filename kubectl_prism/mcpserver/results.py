@@ -1,4 +1,4 @@
-"""Tool results: built only from `Redacted` values and capped in size (DESIGN §6, §9).
+"""Tool results: built only from `Redacted` values and capped in size (docs/redaction.md, docs/mcp.md).
 
 A tool returns a `ToolReply`; the server turns it into the MCP `CallToolResult`. `reply` refuses
 anything but `Redacted`, so cluster text cannot reach a client without passing the redaction

@@ -1,4 +1,4 @@
-"""The redaction pipeline: the only door out of the process (DESIGN §6).
+"""The redaction pipeline: the only door out of the process (docs/redaction.md).
 
 Everything bound for an AI provider or an MCP client is built from `Redacted` values, and everything
 prism prints or writes from `Cleared` models and their `Output` (`redact/output.py`: the same pipeline

@@ -1,4 +1,4 @@
-"""Structural rules for Kubernetes objects (DESIGN §6), applied before the free-text detectors.
+"""Structural rules for Kubernetes objects (docs/redaction.md), applied before the free-text detectors.
 
 - Secret `data`/`stringData`: values never leave; key names stay (a missing key is a diagnosis).
 - `metadata.managedFields` and the `last-applied-configuration` annotation (which can embed a

@@ -1,1 +1,1 @@
-"""Test doubles for boundaries that cannot run on the project machines (DESIGN §11)."""
+"""Test doubles for boundaries that cannot run on the project machines (docs/architecture.md#test-doubles)."""

@@ -1,4 +1,5 @@
-"""A fake AI provider on 127.0.0.1 that the real `anthropic` and `openai` SDKs talk to (DESIGN §11).
+"""A fake AI provider on 127.0.0.1 that the real `anthropic` and `openai` SDKs talk to
+(docs/architecture.md#test-doubles).
 
 It speaks three wire dialects:
 - Anthropic: `POST /v1/messages`, JSON or SSE (`event:` lines: message_start, content_block_start,

@@ -1,4 +1,4 @@
-"""A fake Kubernetes API server for tests and demos (DESIGN §11).
+"""A fake Kubernetes API server for tests and demos (docs/architecture.md#test-doubles).
 
 HTTPS on 127.0.0.1 with a per-run CA, bearer tokens with RBAC-like rules, discovery, lists with
 selectors and pagination, named GET/DELETE/PATCH, pod logs, SSAR/SSRR (JSON and protobuf), Table output,

@@ -1,4 +1,5 @@
-"""An in-memory keyring backend for tests (DESIGN §11), installed with `keyring.set_keyring`."""
+"""An in-memory keyring backend for tests, installed with `keyring.set_keyring`
+(docs/architecture.md#test-doubles)."""
 
 from __future__ import annotations
 

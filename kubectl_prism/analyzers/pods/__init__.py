@@ -1,4 +1,5 @@
-"""Pod analyzers: one finding per root cause, grouped by the pods' top owner (DESIGN §4, §5).
+"""Pod analyzers: one finding per root cause, grouped by the pods' top owner
+(docs/findings.md, docs/architecture.md#an-analyzer-rule).
 
 The groups come from the index (pod_groups.py): pods with the same namespace, top owner, rule and container
 are one finding whose object is the first pod by name, whose owner is the top owner and whose `affected`
