@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def resolve(explicit: bool | None) -> AISettings | None:
     """The AI settings when this run uses AI (`--ai`, or AI enabled and no `--no-ai`)."""
-    from kubectl_prism.ai.config import resolve_ai
+    from kubectl_prism.ai.resolve import resolve_ai
 
     settings = resolve_ai(explicit)
     if settings is not None:
