@@ -47,11 +47,8 @@ class FixLoop:
         return any(o.status == st.QUIT for o in self.outcomes)
 
     def run(self, source: st.StepSource, total: int | None = None) -> list[st.StepOutcome]:
-        last: st.StepOutcome | None = None
-        while not self.quit and (step := source.next_step(last)) is not None:
-            last = self.handle(step, number=len(self.outcomes) + 1, total=total)
-            self.outcomes.append(last)
-        return self.outcomes
+        return st.drive(source, lambda step: self.handle(step, number=len(self.outcomes) + 1, total=total),
+                        self.outcomes)
 
     def handle(self, step: st.ProposedStep, *, number: int | None = None,
                total: int | None = None) -> st.StepOutcome:

@@ -15,12 +15,13 @@ confirmation (e.g. the AI source's injection flag: a token of the argv seen only
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kubectl_prism.agent.classify import classify_command_line
 from kubectl_prism.agent.decision import Category, Decision, Scope
+from kubectl_prism.errors import AgentStopped
 
 if TYPE_CHECKING:
     from kubectl_prism.agent.execute import StepResult
@@ -74,6 +75,26 @@ class StepSource(Protocol):
     """Proposes steps one at a time; `last` is what became of the previous one (None at the start)."""
 
     def next_step(self, last: StepOutcome | None) -> ProposedStep | None: ...
+
+
+def drive(source: StepSource, handle: Callable[[ProposedStep], StepOutcome],
+          outcomes: list[StepOutcome]) -> list[StepOutcome]:
+    """Ask `source` for steps and `handle` each, appending to `outcomes`, until it has none or a quit."""
+    last: StepOutcome | None = None
+    while not any(o.status == QUIT for o in outcomes) and (step := source.next_step(last)) is not None:
+        last = handle(step)
+        outcomes.append(last)
+    return outcomes
+
+
+def stop_if_unfinished(counts: Mapping[str, int], *, after_quit: str, not_done: str) -> None:
+    """Exit 5 (AgentStopped) when the person quit, or a step was declined, refused or failed."""
+    if counts.get(QUIT):
+        raise AgentStopped(f"stopped: you quit; {after_quit}")
+    stopped = sum(counts.get(status, 0) for status in (DECLINED, REFUSED, FAILED))
+    if stopped:
+        raise AgentStopped(f"{stopped} step{'s' if stopped != 1 else ''} declined, refused or failed: "
+                           f"{not_done}")
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from kubectl_prism.errors import AgentStopped
-
 if TYPE_CHECKING:
     from kubectl_prism.agent.decision import Scope
     from kubectl_prism.agent.gitops.flow import GitOpsLoop
@@ -54,12 +52,8 @@ def finish(g: GlobalOptions, loop: GitOpsLoop) -> None:
             echo(f"  {result.branch}: {result.commit[:12]} {files}{pushed}")
     counts = Counter(o.status for o in loop.outcomes)
     write(clear({"counts": dict(counts)}, g).render(summary_lines), g)
-    if counts[st.QUIT]:
-        raise AgentStopped("stopped: you quit; the steps after it were not carried out")
-    stopped = counts[st.DECLINED] + counts[st.REFUSED] + counts[st.FAILED]
-    if stopped:
-        raise AgentStopped(f"{stopped} step{'s' if stopped != 1 else ''} declined, refused or failed: "
-                           "not every finding has a manifest change")
+    st.stop_if_unfinished(counts, after_quit="the steps after it were not carried out",
+                          not_done="not every finding has a manifest change")
 
 
 def print_plan(g: GlobalOptions, scope: Scope, findings: list[Finding], steps: list[PlannedStep],

@@ -178,12 +178,8 @@ def finish(g: GlobalOptions, scope: Scope, parsed: Target | None, before: list[F
         doc = {**compare(before, after).to_dict(), "scopeText": scope.describe()}
         write(clear(doc, g).render(before_after_lines), g)
     write(clear({"counts": dict(counts)}, g).render(summary_lines), g)
-    if counts[st.QUIT]:
-        raise AgentStopped("stopped: you quit; the steps after it were not run")
-    stopped = counts[st.DECLINED] + counts[st.REFUSED] + counts[st.FAILED]
-    if stopped:
-        raise AgentStopped(f"{stopped} step{'s' if stopped != 1 else ''} declined, refused or failed: "
-                           "the cluster is not fully fixed")
+    st.stop_if_unfinished(counts, after_quit="the steps after it were not run",
+                          not_done="the cluster is not fully fixed")
 
 
 def plan_document(scope: Scope, findings: list[Finding], steps: list[PlannedStep], kubectl: str

@@ -54,11 +54,7 @@ class GitOpsLoop:
         return any(o.status == st.QUIT for o in self.outcomes)
 
     def run(self, source: st.StepSource, total: int | None = None) -> list[st.StepOutcome]:
-        last: st.StepOutcome | None = None
-        while not self.quit and (step := source.next_step(last)) is not None:
-            last = self.handle(step)
-            self.outcomes.append(last)
-        return self.outcomes
+        return st.drive(source, self.handle, self.outcomes)
 
     def handle(self, step: st.ProposedStep) -> st.StepOutcome:
         decision = step.decision
