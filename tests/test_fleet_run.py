@@ -7,10 +7,13 @@ import threading
 import time
 import weakref
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from kubectl_prism.errors import ClusterAccessError, UsageError
+from kubectl_prism.fleet import jobs as jobs_module
+from kubectl_prism.fleet import run as run_module
 from kubectl_prism.fleet.jobs import diagnose_job, run_fleet
 from kubectl_prism.fleet.run import Deadline, failure_reason, run_contexts
 from kubectl_prism.options import FleetOptions, GlobalOptions
@@ -141,3 +144,255 @@ def test_durations(text: str, seconds: float) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(UsageError, match="--x"):
         parse_duration(text, "--x")
+
+
+# --- turns to hold decoded objects (Deadline.before_decode) ------------------------------------------
+
+BIG = run_module.FREE_DECODE_BYTES + 1  # one answer this size needs a turn
+
+
+def test_one_turn_lets_one_context_decode_at_a_time_while_all_of_them_talk_to_their_servers() -> None:
+    all_started = threading.Barrier(4, timeout=2)  # breaks (a bug: the run raises) unless 4 run at once
+    lock = threading.Lock()
+    before, holding, peak_before, peak_holding = 0, 0, 0, 0
+
+    def job(name: str, deadline: Deadline) -> float:
+        nonlocal before, holding, peak_before, peak_holding
+        with lock:
+            before += 1
+            peak_before = max(peak_before, before)
+        all_started.wait()
+        assert deadline.before_decode(1000) == 0.0  # the first bytes are free
+        with lock:
+            before -= 1
+        waited = deadline.before_decode(BIG)
+        with lock:
+            holding += 1
+            peak_holding = max(peak_holding, holding)
+        time.sleep(0.03)
+        assert deadline.before_decode(BIG) == 0.0  # the context already holds its turn
+        with lock:
+            holding -= 1
+        return waited
+
+    runs = run_contexts(["a", "b", "c", "d"], job, parallel=4, timeout=5, decoded_at_once=1)
+    assert all(r.ok for r in runs), [r.error for r in runs]
+    assert (peak_before, peak_holding) == (4, 1)
+    # One after the other: the last to get the turn waited for the three before it.
+    assert max(r.result or 0.0 for r in runs) >= 3 * 0.03 * 0.9
+
+
+def test_two_turns_let_exactly_two_contexts_decode_at_once() -> None:
+    all_started = threading.Barrier(4, timeout=2)
+    changed = threading.Condition()
+    holding, peak = 0, 0
+
+    def job(name: str, deadline: Deadline) -> str:
+        nonlocal holding, peak
+        all_started.wait()
+        deadline.before_decode(BIG)
+        with changed:
+            holding += 1
+            peak = max(peak, holding)
+            changed.notify_all()
+            changed.wait_for(lambda: holding >= 2, timeout=1)  # a second one comes in while this holds
+        time.sleep(0.05)  # room for a third, if one were let in
+        with changed:
+            holding -= 1
+        return name
+
+    runs = run_contexts(["a", "b", "c", "d"], job, parallel=4, timeout=5, decoded_at_once=2)
+    assert all(r.ok for r in runs), [r.error for r in runs]
+    assert peak == 2
+
+
+def test_a_context_within_the_free_bytes_never_waits_for_a_turn() -> None:
+    big_has_turn, small_done = threading.Event(), threading.Event()
+    small_waited: list[float] = []
+
+    def job(name: str, deadline: Deadline) -> bool:
+        if name == "big":
+            deadline.before_decode(BIG)
+            big_has_turn.set()
+            return small_done.wait(1)  # holds the only turn until the small one is done
+        assert big_has_turn.wait(1)
+        free = run_module.FREE_DECODE_BYTES
+        # Exactly the free bytes, in two answers.
+        small_waited.extend([deadline.before_decode(free // 2), deadline.before_decode(free - free // 2)])
+        small_done.set()
+        return True
+
+    runs = run_contexts(["big", "small"], job, parallel=2, timeout=5, decoded_at_once=1)
+    assert [(r.context, r.result) for r in runs] == [("big", True), ("small", True)]
+    assert small_waited == [0.0, 0.0]
+
+
+def test_waiting_for_a_turn_is_not_held_against_the_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The runner gives up soon after a deadline, so that a deadline left in place shows.
+    monkeypatch.setattr(run_module, "GRACE_SECONDS", 0.1)
+    hold = 0.35
+    moved: dict[str, tuple[float, float]] = {}
+
+    def job(name: str, deadline: Deadline) -> float:
+        at = deadline.at
+        waited = deadline.before_decode(BIG)
+        moved[name] = (deadline.at - at, waited)
+        time.sleep(hold)
+        if deadline.expired():  # as a gather does: past its deadline, a context reads nothing more
+            raise ClusterAccessError(f"{name}: out of time")
+        return waited
+
+    # Each alone fits in its 0.5 s; the second spends the first's 0.35 s waiting for the turn, and
+    # 0.35 s more holding it: past 0.5 s, and past the runner's 0.6 s, unless the wait moved its deadline.
+    runs = run_contexts(["a", "b"], job, parallel=2, timeout=0.5, decoded_at_once=1)
+    assert all(r.ok for r in runs), [r.error for r in runs]
+    waits = sorted(r.result or 0.0 for r in runs)
+    assert waits[0] < 0.1 and waits[1] > 0.2, waits
+    for shift, waited in moved.values():
+        assert shift == pytest.approx(waited)
+
+
+def test_a_context_waiting_for_a_turn_longer_than_its_timeout_is_not_given_up_on() -> None:
+    def job(name: str, deadline: Deadline) -> float:
+        waited = deadline.before_decode(BIG)
+        time.sleep(0.3)  # each holds its turn 0.3 s, within its own 0.4 s
+        return waited
+
+    # The last of four waits ~0.9 s for its turn: over twice its timeout, and none of it its own time.
+    runs = run_contexts(["a", "b", "c", "d"], job, parallel=4, timeout=0.4, decoded_at_once=1)
+    assert all(r.ok for r in runs), [r.error for r in runs]
+    assert max(r.result or 0.0 for r in runs) > 0.8
+
+
+def test_a_context_given_up_on_while_holding_the_turn_passes_it_on() -> None:
+    release = threading.Event()
+
+    def job(name: str, deadline: Deadline) -> float:
+        waited = deadline.before_decode(BIG)
+        if name == "stuck":
+            release.wait(5)  # holds its turn and ignores its deadline
+        return waited
+
+    start = time.monotonic()
+    try:
+        runs = run_contexts(["stuck", "next"], job, parallel=2, timeout=0.3, decoded_at_once=1)
+    finally:
+        release.set()
+    assert (runs[0].reason, runs[1].ok) == ("timed out", True), [r.error for r in runs]
+    assert time.monotonic() - start < 2
+
+
+def test_a_context_given_up_on_while_waiting_for_a_turn_stops_waiting() -> None:
+    release, stopped = threading.Event(), threading.Event()
+    errors: list[str] = []
+
+    def job(name: str, deadline: Deadline) -> str:
+        if name == "holder":
+            deadline.before_decode(BIG)
+            release.wait(5)
+            return name
+        time.sleep(0.35)  # past its own deadline before it even asks for a turn
+        try:
+            deadline.before_decode(BIG)
+        except ClusterAccessError as err:
+            errors.append(err.message)
+            stopped.set()
+            raise
+        return name
+
+    try:
+        runs = run_contexts(["holder", "late"], job, parallel=2, timeout=0.3, decoded_at_once=1)
+        assert runs[1].reason == "timed out"
+        assert stopped.wait(1), "the waiting worker still waits for a turn"
+    finally:
+        release.set()
+    assert errors == ["the fleet run gave up on this context"]
+
+
+@pytest.mark.parametrize(("error", "bugs_are_errors"), [
+    (ClusterAccessError('cannot reach the API server at https://x (context "first"): connection reset'),
+     False),
+    (KeyError("a bug"), True),
+])
+def test_a_context_that_fails_holding_the_turn_gives_it_back(error: Exception, bugs_are_errors: bool) -> None:
+    first_has_turn = threading.Event()
+
+    def job(name: str, deadline: Deadline) -> float:
+        if name == "first":
+            deadline.before_decode(BIG)
+            first_has_turn.set()
+            raise error
+        assert first_has_turn.wait(1)
+        return deadline.before_decode(BIG)  # waits for "first"'s turn
+
+    start = time.monotonic()
+    runs = run_contexts(["first", "second"], job, parallel=2, timeout=1, decoded_at_once=1,
+                        bugs_are_errors=bugs_are_errors)
+    assert (runs[0].ok, runs[1].ok) == (False, True), [r.error for r in runs]
+    assert runs[1].result is not None and runs[1].result < 0.5
+    assert time.monotonic() - start < 1
+
+
+def test_a_fleet_run_decodes_one_context_at_a_time_and_finds_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every answer past the first byte needs a turn, so each context takes one; run_fleet does not
+    # pass `decoded_at_once`, and run_contexts' default was bound when it was defined: set it here.
+    monkeypatch.setattr(run_module, "FREE_DECODE_BYTES", 1)
+    turns_at_once = 1
+    real_run_contexts = run_module.run_contexts
+
+    def run_contexts_with(*args: Any, **kwargs: Any) -> Any:
+        return real_run_contexts(*args, decoded_at_once=turns_at_once, **kwargs)
+
+    monkeypatch.setattr(jobs_module, "run_contexts", run_contexts_with)
+
+    events: list[tuple[str, int]] = []  # ("take" or "give", id of the context's Deadline), in order
+    taken: set[int] = set()
+    record = threading.Lock()
+    real_before_decode, real_end = Deadline.before_decode, Deadline.end
+
+    def before_decode(self: Deadline, size: int) -> float:
+        waited = real_before_decode(self, size)
+        with record:
+            if self._has_turn and id(self) not in taken:  # recorded after the turn was taken
+                taken.add(id(self))
+                events.append(("take", id(self)))
+        return waited
+
+    def end(self: Deadline) -> None:
+        with record:
+            if self._has_turn and id(self) in taken:  # recorded before the turn is given back
+                events.append(("give", id(self)))
+        real_end(self)
+
+    monkeypatch.setattr(Deadline, "before_decode", before_decode)
+    monkeypatch.setattr(Deadline, "end", end)
+
+    apis = [FakeKubeAPI.from_scenario(SHOP).start() for _ in range(3)]
+    try:
+        kubeconfig = write_fleet_kubeconfig(tmp_path / "kubeconfig",
+                                            [Member(f"c{i}", api) for i, api in enumerate(apis)])
+        g = GlobalOptions(kubeconfig=str(kubeconfig), all_namespaces=True)
+        options = FleetOptions(all_contexts=True, parallel=3, context_timeout=30)
+        one_at_a_time = run_fleet(g, options, "FleetDiagnosis", diagnose_job(g, None))
+        limited = list(events)
+        turns_at_once = 3
+        all_at_once = run_fleet(g, options, "FleetDiagnosis", diagnose_job(g, None))
+    finally:
+        for api in apis:
+            api.stop()
+
+    assert [e for e, _ in limited].count("take") == 3  # each context took a turn, and gave it back
+    assert [e for e, _ in limited].count("give") == 3
+    holding, peak = 0, 0
+    for event, _ in limited:
+        holding += 1 if event == "take" else -1
+        peak = max(peak, holding)
+    assert peak == 1, limited
+    assert [i.readable for i in one_at_a_time.items] == [True, True, True]
+    assert all(i.findings for i in one_at_a_time.items)
+
+    def found(fleet: Any) -> list[tuple[str, Any]]:
+        return [(i.context, i.result.to_dict(), i.counts) for i in fleet.items]
+
+    assert found(one_at_a_time) == found(all_at_once)

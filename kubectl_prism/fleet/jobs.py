@@ -64,7 +64,8 @@ def _gather(g: GlobalOptions, context: str, target: Target | None, deadline: Dea
     from kubectl_prism.gather import gather_scope
 
     try:
-        return gather_scope(replace(g, context=context), target, deadline=deadline.at, keep_process=True)
+        return gather_scope(replace(g, context=context), target, deadline=deadline.at, keep_process=True,
+                            before_decode=deadline.before_decode)
     except ClusterAccessError as err:
         if deadline.expired():  # nothing could be read in the context's time: say which limit it was
             raise deadline.error(context) from err

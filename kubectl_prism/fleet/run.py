@@ -14,8 +14,14 @@ cluster where nothing could be read in time is a context that timed out. The run
 waiting for a context shortly after its deadline, so a context stuck elsewhere (a credential plugin
 that hangs) costs the fleet run its deadline and no more; that worker's late result is dropped.
 
-Each job returns what is kept of its context (a Diagnosis, a HealthReport, ...), never the snapshot:
-memory is bounded by `parallel` snapshots in flight, not by the number of contexts.
+Each job returns what is kept of its context (a Diagnosis, a HealthReport, ...), never the snapshot,
+and one context at a time holds decoded objects (DECODED_AT_ONCE, `Deadline.before_decode`): the
+others go on talking to their API servers and wait with their answers' bytes, about a fifth of what
+those take once parsed into Python objects. Decoding and the analyzers are Python work that holds the
+interpreter's lock, so running more of it at once would not make it faster, only bigger. Measured with
+benchmarks/fleet_bench.py (8 fake clusters of 1,000 pods, --parallel 4, 2 CPUs): with every context
+decoding at once the run peaked at 206 MB, 2.19x a single run's 94 MB; one at a time, 1.4x, and no
+slower (docs/fleet.md). Time spent waiting for a turn is not the context's own: it moves the deadline.
 """
 
 from __future__ import annotations
@@ -34,21 +40,84 @@ T = TypeVar("T")
 # After a context's deadline, how long the runner still waits for its worker to report the timeout
 # itself (with its own, more precise, message) before it calls the context timed out.
 GRACE_SECONDS = 0.5
+# Contexts holding decoded objects at once. Measured, two bought no speed over one (the interpreter's
+# lock serializes their Python work) and cost a third more memory at --parallel 4.
+DECODED_AT_ONCE = 1
+# A context decodes this many bytes of answers before it needs a turn: small clusters never wait.
+FREE_DECODE_BYTES = 256 * 1024
 
 
 class Deadline:
-    """One context's time: a point in monotonic time, `seconds` after the context was picked up."""
+    """One context's time: a point in monotonic time, `seconds` after the context was picked up.
 
-    def __init__(self, seconds: float, flag: str = "--context-timeout") -> None:
+    With `turns`, it also hands out the context's turn to hold decoded objects (`before_decode`), and
+    the time spent waiting for one moves the deadline: it is not the context's own time.
+    """
+
+    def __init__(self, seconds: float, flag: str = "--context-timeout",
+                 turns: threading.Semaphore | None = None) -> None:
         self.seconds = seconds
         self.flag = flag  # named in the error, so people know what to raise
         self.at = time.monotonic() + seconds
+        self._turns = turns
+        self._has_turn = False
+        self._decoded = 0
+        self._waiting_since: float | None = None
+        self._abandoned = False
+        self._lock = threading.Lock()  # the context's own threads queue here while one waits for a turn
 
     def remaining(self) -> float:
         return self.at - time.monotonic()
 
     def expired(self) -> bool:
         return self.remaining() <= 0
+
+    def before_decode(self, size: int) -> float:
+        """Called before `size` bytes of an answer are decoded: waits for a turn once the context has
+        decoded FREE_DECODE_BYTES. Returns the seconds the deadline moved: those waited, unless the
+        context was late already. Raises ClusterAccessError when the runner gave up on the context."""
+        with self._lock:
+            self._decoded += size
+            if self._turns is None or self._has_turn or self._decoded <= FREE_DECODE_BYTES:
+                return 0.0
+            began = self._waiting_since = time.monotonic()
+            try:
+                while not self._turns.acquire(timeout=0.05):
+                    if self._abandoned:
+                        raise ClusterAccessError("the fleet run gave up on this context")
+                if self._abandoned:  # a turn came just as the runner gave up: pass it on
+                    self._turns.release()
+                    raise ClusterAccessError("the fleet run gave up on this context")
+                self._has_turn = True
+                if began >= self.at:
+                    return 0.0  # a context already late when it asked gets no time back
+                waited = time.monotonic() - began
+                self.at += waited
+                return waited
+            finally:
+                self._waiting_since = None
+
+    def due(self, now: float) -> float:
+        """When the runner may give up on the context: its deadline, later by the wait for a turn that
+        is going on right now."""
+        waiting_since = self._waiting_since
+        if waiting_since is None or waiting_since >= self.at:
+            return self.at
+        return self.at + (now - waiting_since)
+
+    def end(self) -> None:
+        """The context is done: its turn goes to the next one."""
+        with self._lock:
+            if self._has_turn:
+                self._has_turn = False
+                assert self._turns is not None
+                self._turns.release()
+
+    def abandon(self) -> None:
+        """The runner gave up on the context: a wait for a turn ends, and a turn held goes to the next
+        context (the late worker may still hold its objects until its gather is cut at the deadline)."""
+        self._abandoned = True  # first, without the lock: a thread waiting for a turn holds it
+        self.end()
 
     def error(self, context: str) -> ClusterAccessError:
         return ClusterAccessError(
@@ -80,22 +149,25 @@ class ContextRun(Generic[T]):
 Job = Callable[[str, Deadline], T]
 
 
-def run_contexts(names: list[str], job: Job[T], *, parallel: int, timeout: float,
-                 bugs_are_errors: bool = False) -> list[ContextRun[T]]:
+def run_contexts(names: list[str], job: Job[T], *, parallel: int, timeout: float, bugs_are_errors: bool = False,
+                 decoded_at_once: int = DECODED_AT_ONCE) -> list[ContextRun[T]]:
     """`job(context, deadline)` for each context name, in parallel; the runs in the order of `names`.
 
     A PrismError raised by a job (unreachable, unauthorized, forbidden, not found, timed out) is that
     context's error and the rest goes on; any other exception is a bug and ends the run — unless
-    `bugs_are_errors` (a long-running exporter), where it is that context's error too.
+    `bugs_are_errors` (a long-running exporter), where it is that context's error too. At most
+    `decoded_at_once` contexts hold decoded objects at a time (jobs ask through `deadline.before_decode`).
     """
     runs = {name: ContextRun[T](name) for name in names}
     started: dict[str, float] = {}
+    deadlines: dict[str, Deadline] = {}
     lock = threading.Lock()
+    turns = threading.Semaphore(max(1, min(decoded_at_once, parallel)))
 
     def work(name: str) -> ContextRun[T]:
+        deadline = Deadline(timeout, turns=turns)
         with lock:
-            started[name] = time.monotonic()
-        deadline = Deadline(timeout)
+            started[name], deadlines[name] = time.monotonic(), deadline
         run = ContextRun[T](name)
         try:
             run.result = job(name, deadline)
@@ -105,6 +177,8 @@ def run_contexts(names: list[str], job: Job[T], *, parallel: int, timeout: float
             if not bugs_are_errors:
                 raise
             run.error, run.reason = f"internal error: {err.__class__.__name__}: {err}", "error"
+        finally:
+            deadline.end()
         run.seconds = time.monotonic() - started[name]
         return run
 
@@ -113,18 +187,18 @@ def run_contexts(names: list[str], job: Job[T], *, parallel: int, timeout: float
     try:
         pending: dict[Future[ContextRun[T]], str] = {pool.submit(work, name): name for name in names}
         while pending:
-            done, _ = wait(pending, timeout=_next_check(started, list(pending.values()), timeout, lock),
+            done, _ = wait(pending, timeout=_next_check(deadlines, list(pending.values()), lock),
                            return_when=FIRST_COMPLETED)
             for future in done:
                 runs[pending.pop(future)] = future.result()  # a bug in a job re-raises here
             now = time.monotonic()
             for future, name in list(pending.items()):
                 with lock:
-                    began = started.get(name)
-                if began is not None and now - began >= timeout + GRACE_SECONDS:
+                    began, deadline = started.get(name), deadlines.get(name)
+                if began is not None and deadline is not None and now >= deadline.due(now) + GRACE_SECONDS:
                     del pending[future]  # its worker ends on its own; the late result is dropped
-                    error = Deadline(timeout).error(name)
-                    runs[name] = ContextRun[T](name, error=error.line(), reason="timed out",
+                    deadline.abandon()
+                    runs[name] = ContextRun[T](name, error=deadline.error(name).line(), reason="timed out",
                                                seconds=now - began)
         finished = True
     finally:
@@ -133,13 +207,14 @@ def run_contexts(names: list[str], job: Job[T], *, parallel: int, timeout: float
     return [runs[name] for name in names]
 
 
-def _next_check(started: dict[str, float], pending: list[str], timeout: float, lock: threading.Lock) -> float:
+def _next_check(deadlines: dict[str, Deadline], pending: list[str], lock: threading.Lock) -> float:
     """Seconds until the earliest running context passes its deadline (a second when none started)."""
+    now = time.monotonic()
     with lock:
-        begins = [started[n] for n in pending if n in started]
-    if not begins:
+        ends = [deadlines[n].due(now) for n in pending if n in deadlines]
+    if not ends:
         return 1.0
-    return max(0.01, min(begins) + timeout + GRACE_SECONDS - time.monotonic())
+    return max(0.01, min(ends) + GRACE_SECONDS - now)
 
 
 def failure_reason(err: PrismError, deadline: Deadline | None = None) -> str:

@@ -8,7 +8,7 @@ and returns the same Snapshot model either way.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from kubectl_prism.errors import UsageError
@@ -18,6 +18,8 @@ from kubectl_prism.snapshot import Snapshot
 
 __all__ = ["check_something_was_readable", "gather_scope", "paused_gc", "resolve_namespace"]
 
+# Called with an answer's size before it is decoded; returns the seconds it waited (KubeClient).
+BeforeDecode = Callable[[int], float]
 # From this many objects on, a gathered snapshot is frozen out of the cyclic garbage collector.
 FREEZE_FROM_OBJECTS = 1_000
 
@@ -70,12 +72,12 @@ def resolve_namespace(g: GlobalOptions) -> str | None:
 
 
 def gather_scope(g: GlobalOptions, target: Target | None, *, deadline: float | None = None,
-                 keep_process: bool = False) -> Snapshot:
+                 keep_process: bool = False, before_decode: BeforeDecode | None = None) -> Snapshot:
     """The snapshot for a command's scope, from `--snapshot` or from the live cluster.
 
     `deadline`: a `time.monotonic()` at which reading the cluster ends (fleet runs, the exporter).
     `keep_process`: the caller goes on after this snapshot (fleet runs, the exporter), so it is not
-    frozen out of the garbage collector for the rest of the process.
+    frozen out of the garbage collector for the rest of the process. `before_decode`: see KubeClient.
     """
     if g.namespace:
         from kubectl_prism.names import check_namespace
@@ -85,13 +87,17 @@ def gather_scope(g: GlobalOptions, target: Target | None, *, deadline: float | N
         raise UsageError("a resource cannot be retrieved by name across all namespaces",
                          hint=f"use -n NAMESPACE with {target}")
     with paused_gc():
-        snapshot = _from_snapshot(g, target) if g.snapshot is not None else _from_cluster(g, target, deadline)
+        if g.snapshot is not None:
+            snapshot = _from_snapshot(g, target)
+        else:
+            snapshot = _from_cluster(g, target, deadline, before_decode)
         if not keep_process:
             _freeze_if_big(snapshot)
     return snapshot
 
 
-def _from_cluster(g: GlobalOptions, target: Target | None, deadline: float | None = None) -> Snapshot:
+def _from_cluster(g: GlobalOptions, target: Target | None, deadline: float | None = None,
+                  before_decode: BeforeDecode | None = None) -> Snapshot:
     from kubectl_prism.gather.kubeconfig import resolve_connection
     from kubectl_prism.gather.live import gather_live
     from kubectl_prism.gather.scope import GatherScope
@@ -103,7 +109,7 @@ def _from_cluster(g: GlobalOptions, target: Target | None, deadline: float | Non
     # A fleet run's per-context deadline bounds the whole gather (requests still running then are cut
     # and become gaps), on top of --request-timeout for each request.
     snapshot = gather_live(conn, GatherScope(namespace, target), request_timeout=g.request_timeout,
-                           deadline=deadline)
+                           deadline=deadline, before_decode=before_decode)
     snapshot.source, snapshot.context, snapshot.target = "live", conn.context, target
     if target is not None and target.kind == "Namespace":
         snapshot.namespace = target.name
@@ -121,9 +127,18 @@ def _from_snapshot(g: GlobalOptions, target: Target | None) -> Snapshot:
         namespace = None
     if target is None and namespace is not None:
         _check_snapshot_namespace(loaded, namespace, g.snapshot)
+    _slim_all(loaded)
     snapshot = restrict(loaded, target, namespace, source_label=f" in snapshot {g.snapshot}")
     snapshot.source, snapshot.context, snapshot.target = "snapshot", loaded.context, target
     return snapshot
+
+
+def _slim_all(snapshot: Snapshot) -> None:
+    """What no analyzer needs and nothing may leak goes at once (`rules.slim`), as for live objects."""
+    from kubectl_prism.gather.rules import slim
+
+    for kind, objs in snapshot.objects.items():
+        snapshot.objects[kind] = [slim(obj) for obj in objs]
 
 
 def _check_snapshot_namespace(loaded: Snapshot, namespace: str, path: object) -> None:

@@ -63,11 +63,15 @@ class KubeClient:
 
     `request_timeout`: seconds one request may take, answer and body (None: no limit, kubectl's `0`).
     `run_deadline`: a `time.monotonic()` after which no request is sent and running ones are cut.
+    `before_decode(size)`: called before an answer of `size` bytes is decoded, and may wait (a fleet
+    run lets only a few contexts hold decoded objects at once); the seconds it returns, time spent
+    waiting for others, move `run_deadline` by as much.
     """
 
     def __init__(self, conn: ClusterConnection, *, pool_size: int = 8, connect_timeout: float = 10,
                  request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
-                 run_deadline: float | None = None, answer_bytes: int = ANSWER_BYTES) -> None:
+                 run_deadline: float | None = None, answer_bytes: int = ANSWER_BYTES,
+                 before_decode: Callable[[int], float] | None = None) -> None:
         import urllib3
 
         # urllib3 logs retries and certificate mismatches as warnings; we report failures as one line.
@@ -75,6 +79,7 @@ class KubeClient:
         self.conn = conn
         self.request_timeout = request_timeout
         self.run_deadline = run_deadline
+        self.before_decode = before_decode
         self.answer_bytes = answer_bytes
         self.connect_timeout = connect_timeout
         self.requests = 0  # HTTP requests sent (pages count one each); read by tests and the benchmark
@@ -97,7 +102,12 @@ class KubeClient:
 
     def get_json(self, path: ApiPath, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """One JSON object (`extra`: paging parameters only; everything else is in the ApiPath)."""
-        return parse_object(self._get(path, extra), path)
+        data = self._get(path, extra)
+        if self.before_decode is not None:
+            waited = self.before_decode(len(data))
+            if waited and self.run_deadline is not None:
+                self.run_deadline += waited
+        return parse_object(data, path)
 
     def get_text(self, path: ApiPath, max_bytes: int | None = None) -> str:
         return self._get(path, None, max_bytes).decode("utf-8", errors="replace")

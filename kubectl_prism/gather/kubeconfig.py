@@ -76,14 +76,32 @@ def kubeconfig_paths(explicit: str | None) -> tuple[list[Path], str]:
 
 
 def _read_yaml(path: Path) -> dict[str, Any] | None:
-    import yaml
-
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ClusterAccessError(f"cannot read kubeconfig {path}: {_os_reason(exc)}") from exc
+    with _PARSED_LOCK:
+        cached = _PARSED.get(path)
+    if cached is not None and cached[0] == text:
+        return cached[1]
+    data = _parse_yaml(path, text)
+    with _PARSED_LOCK:
+        _PARSED[path] = (text, data)
+    return data
+
+
+# A fleet run resolves every one of its contexts from the same files, and the exporter does so again
+# every interval: the last version of each file (its text) is parsed and checked once per process.
+# Callers only read what comes back.
+_PARSED: dict[Path, tuple[str, dict[str, Any] | None]] = {}
+_PARSED_LOCK = threading.Lock()
+
+
+def _parse_yaml(path: Path, text: str) -> dict[str, Any] | None:
+    import yaml
+
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when built in
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -248,19 +266,16 @@ def _load_with_kubernetes(
 ) -> Any:
     from kubernetes.client import Configuration
     from kubernetes.config.config_exception import ConfigException
-    from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
+    from kubernetes.config.kube_config import KubeConfigLoader
 
-    merger = KubeConfigMerger("")  # no paths: we feed it the files we already validated, in order
-    for path, _ in docs:
-        merger.load_config(str(path))
-    # KubeConfigMerger lets the *last* file set current-context; kubectl lets the first one win. We
-    # pass the context explicitly, so only the stored value needs fixing for anyone reading it.
-    merger.config.value["current-context"] = context
+    # KubeConfigMerger lets the *last* file set current-context; kubectl lets the first one win. The
+    # loader is given the context explicitly, so the merged current-context is never read.
+    merged = _merged_for_kubernetes(docs)
     cfg = Configuration()
     errors = _CapturedErrors()
     try:
         with errors:
-            loader = KubeConfigLoader(config_dict=merger.config, active_context=context,
+            loader = KubeConfigLoader(config_dict=merged, active_context=context,
                                       config_base_path=None)
             loader.load_and_set(cfg)
     except ConfigException as exc:
@@ -292,6 +307,27 @@ def _load_with_kubernetes(
                         ("client-key", cfg.key_file)):
         _check_readable(file, label, context)
     return cfg
+
+
+def _merged_for_kubernetes(docs: list[tuple[Path, dict[str, Any]]]) -> Any:
+    """The kubernetes package's merge of the files (it keeps each entry's file, for relative paths),
+    made once for the last versions of the files read: a fleet run resolves all its contexts from one."""
+    global _LAST_MERGE
+    from kubernetes.config.kube_config import KubeConfigMerger
+
+    with _PARSED_LOCK:
+        key = tuple((path, _PARSED[path][0] if path in _PARSED else None) for path, _ in docs)
+        if _LAST_MERGE is not None and _LAST_MERGE[0] == key:
+            return _LAST_MERGE[1]
+    merger = KubeConfigMerger("")  # no paths: we feed it the files we already validated, in order
+    for path, _ in docs:
+        merger.load_config(str(path))
+    with _PARSED_LOCK:
+        _LAST_MERGE = (key, merger.config)
+    return merger.config
+
+
+_LAST_MERGE: tuple[tuple[tuple[Path, str | None], ...], Any] | None = None
 
 
 def _auth_header_provider(cfg: Any) -> Callable[[], str | None]:

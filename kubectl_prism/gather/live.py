@@ -3,11 +3,11 @@
 Round trips, each one a batch of parallel requests:
 1. the target object (and an HPA's scale target) — namespace and cluster scopes start with metrics
    discovery instead, which also surfaces an unreachable server or bad credentials before the fan-out;
-2. the lists the scope needs: everything namespaced in the namespace (or cluster), or for a target
-   its pods by label selector, its owner chain, and the namespace's Services, Ingresses, HPAs, PDBs,
-   NetworkPolicies, quotas and events;
+2. the lists the scope needs: everything namespaced in the namespace (or cluster) and its pod (and
+   for the cluster node) metrics, or for a target its pods by label selector, its owner chain, and the
+   namespace's Services, Ingresses, HPAs, PDBs, NetworkPolicies, quotas and events;
 3. what the pods decide: referenced ConfigMaps/Secrets/PVCs, bounded log tails of failing or stuck
-   containers, pod metrics;
+   containers, a target's pod metrics;
 4. cluster-scoped kinds only when something in scope needs them (scope.optional_kinds), and for a
    target the Nodes its pods run on (with their NodeMetrics): a few named GETs, or one list when the
    pods are spread over many nodes.
@@ -62,12 +62,13 @@ MAX_NODE_GETS = 4
 
 def gather_live(conn: ClusterConnection, scope: sc.GatherScope, client: KubeClient | None = None, *,
                 request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
-                deadline: float | None = None) -> Snapshot:
+                deadline: float | None = None, before_decode: Callable[[int], float] | None = None,
+                ) -> Snapshot:
     """The snapshot of `scope` read from the cluster of `conn` (pass `client` to reuse or count requests).
 
     `request_timeout`: seconds per request (None: no limit). `deadline`: a `time.monotonic()` by which the
     whole gather ends, requests not yet answered becoming gaps; by default RUN_TIMEOUT_FACTOR request
-    timeouts from now.
+    timeouts from now. `before_decode`: see KubeClient.
     """
     import time
 
@@ -77,7 +78,7 @@ def gather_live(conn: ClusterConnection, scope: sc.GatherScope, client: KubeClie
     if deadline is None and request_timeout:
         deadline = time.monotonic() + RUN_TIMEOUT_FACTOR * request_timeout
     client = client or KubeClient(conn, pool_size=WORKERS, request_timeout=request_timeout,
-                                  run_deadline=deadline)
+                                  run_deadline=deadline, before_decode=before_decode)
     pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="prism-gather")
     finished = False
     try:
@@ -165,12 +166,14 @@ class _Gatherer:
     def _collection(self, ns: str | None, pod_nodes: bool = False) -> None:
         """A namespace (ns) or the whole cluster (None); `pod_nodes`: also the nodes its pods run on."""
         kinds = NAMESPACED_KINDS + (CLUSTER_KINDS if ns is None else ())
-        self._parallel([self._lister(kind, ns) for kind in kinds])
-        pods = self.snap.of_kind("Pod")
-        tasks = self._log_tasks(pods) + self._metrics_tasks("PodMetrics", ns)
+        # Metrics depend on nothing listed here: they come in the same round trip as the lists.
+        metrics = self._metrics_tasks("PodMetrics", ns)
         if ns is None:
-            tasks += self._metrics_tasks("NodeMetrics", None)
-        else:
+            metrics += self._metrics_tasks("NodeMetrics", None)
+        self._parallel([self._lister(kind, ns) for kind in kinds] + metrics)
+        pods = self.snap.of_kind("Pod")
+        tasks = self._log_tasks(pods)
+        if ns is not None:
             optional = rules.optional_kinds(pods, self.snap.of_kind("PersistentVolumeClaim"),
                                          self.snap.of_kind("Ingress"), self.snap.of_kind("Event"))
             tasks += self._optional_tasks(optional)

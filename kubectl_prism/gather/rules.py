@@ -43,17 +43,20 @@ def slim(obj: KubeObject) -> KubeObject:
     of managedFields. Who wrote the object when (manager, operation, time) stays: it dates a re-apply,
     the most common root cause there is."""
     m = obj.get("metadata")
+    secret = obj.get("kind") == "Secret"
     if isinstance(m, dict):
         managed = m.pop("managedFields", None)
-        if isinstance(managed, list) and obj.get("kind") != "Secret":
-            writes = [{k: e[k] for k in _WRITE_FIELDS if e.get(k)} for e in managed if isinstance(e, dict)]
-            if writes := [w for w in writes if w.get("time")]:
+        if managed and isinstance(managed, list) and not secret:
+            # Called for every object gathered: one pass, and entries without a time skipped first.
+            writes = [{k: e[k] for k in _WRITE_FIELDS if e.get(k)} for e in managed
+                      if isinstance(e, dict) and e.get("time")]
+            if writes:
                 m["managedFields"] = writes
         annotations = m.get("annotations")
-        if isinstance(annotations, dict) and LAST_APPLIED in annotations:
+        if annotations and isinstance(annotations, dict) and LAST_APPLIED in annotations:
             # On a Secret this annotation holds its data in plain text.
             del annotations[LAST_APPLIED]
-    if obj.get("kind") == "Secret":
+    if secret:
         return {"apiVersion": "v1", "kind": "Secret", "metadata": m or {}}
     return obj
 

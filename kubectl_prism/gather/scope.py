@@ -30,7 +30,6 @@ from kubectl_prism.gather.rules import (
     optional_kinds,
     pod_nodes,
     pod_spec_of,
-    slim,
     spec_refs,
     tail_log,
     template_labels,
@@ -272,7 +271,8 @@ def referenced_names(snapshot: Snapshot, closure: Closure) -> dict[str, set[str]
 
 def restrict(snapshot: Snapshot, target: Target | None, namespace: str | None,
              *, source_label: str = "", target_checked: bool = False) -> Snapshot:
-    """A new snapshot holding what the scope holds (module docstring); objects are shared, not copied.
+    """A new snapshot holding what the scope holds (module docstring); objects are shared, not copied,
+    and come slim (`rules.slim`): live ones as they arrive, a saved snapshot's as it is loaded.
 
     `namespace=None` without a target keeps every namespace. `source_label` ends not-found messages
     (e.g. " in snapshot ./dump"); `target_checked` says a Namespace target is known to exist even if
@@ -285,7 +285,7 @@ def restrict(snapshot: Snapshot, target: Target | None, namespace: str | None,
         if ns_obj is None and not target_checked and target.name not in snapshot.namespaces():
             find_target(snapshot, target, None, source_label)  # raises the not-found error
         if ns_obj is not None:
-            out.add(slim(ns_obj))
+            out.add(ns_obj)
         namespace = out.namespace = target.name
         target_obj = None
     elif target is not None:
@@ -305,8 +305,8 @@ def restrict(snapshot: Snapshot, target: Target | None, namespace: str | None,
             covered.add("Namespace")
         pods = out.of_kind("Pod")
     else:
-        for obj in snapshot:
-            out.add(slim(obj))
+        for kind, objs in snapshot.objects.items():
+            out.objects[kind] = list(objs)
         covered = set(snapshot.objects)
         pods = out.of_kind("Pod")
     for kind in covered:
@@ -346,7 +346,7 @@ def closure_events(snapshot: Snapshot, closure: Closure) -> list[KubeObject]:
 def _add_optional(snapshot: Snapshot, out: Snapshot, kinds: list[str]) -> list[str]:
     for kind in kinds:
         for obj in snapshot.of_kind(kind):
-            out.add(slim(obj))
+            out.add(obj)
     return kinds
 
 
@@ -359,7 +359,7 @@ def _keep_pod_nodes(snapshot: Snapshot, out: Snapshot, pods: list[KubeObject]) -
         for name in names:
             obj = snapshot.get(kind, None, name)
             if obj is not None:
-                out.add(slim(obj))
+                out.add(obj)
     return ["Node", "NodeMetrics"]
 
 
@@ -370,7 +370,7 @@ def _keep_namespace(snapshot: Snapshot, out: Snapshot, namespace: str, with_pod_
             continue
         for obj in objs:
             if namespace_of(obj) == namespace:
-                out.add(slim(obj))
+                out.add(obj)
     kinds = optional_kinds(out.of_kind("Pod"), out.of_kind("PersistentVolumeClaim"), out.of_kind("Ingress"),
                            out.of_kind("Event"))
     if with_pod_nodes and "Node" not in kinds:
@@ -382,20 +382,20 @@ def _keep_closure(snapshot: Snapshot, out: Snapshot, closure: Closure, pods: lis
     for key in sorted(closure.keys, key=lambda k: (k[0], k[1] or "", k[2])):
         obj = snapshot.get(*key)
         if obj is not None:
-            out.add(slim(obj))
+            out.add(obj)
     events = closure_events(snapshot, closure)
     for event in events:
-        out.add(slim(event))
+        out.add(event)
     if closure.cluster_wide:  # a Node target: the node's metrics, no optional kinds
         nodes = {k[2] for k in closure.keys if k[0] == "Node"}
         for metrics in snapshot.of_kind("NodeMetrics"):
             if name_of(metrics) in nodes:
-                out.add(slim(metrics))
+                out.add(metrics)
         return []
     pod_keys = {(namespace_of(p), name_of(p)) for p in pods}
     for metrics in snapshot.of_kind("PodMetrics"):
         if (namespace_of(metrics), name_of(metrics)) in pod_keys:
-            out.add(slim(metrics))
+            out.add(metrics)
     kinds = optional_kinds(pods, out.of_kind("PersistentVolumeClaim"), out.of_kind("Ingress"), events)
     if "Node" not in kinds:  # every node is kept when one matters; else those the pods run on
         return _add_optional(snapshot, out, kinds) + _keep_pod_nodes(snapshot, out, pods)
