@@ -149,7 +149,8 @@ class ContextRun(Generic[T]):
 Job = Callable[[str, Deadline], T]
 
 
-def run_contexts(names: list[str], job: Job[T], *, parallel: int, timeout: float, bugs_are_errors: bool = False,
+def run_contexts(names: list[str], job: Job[T], *, parallel: int, timeout: float,
+                 bugs_are_errors: bool = False,
                  decoded_at_once: int = DECODED_AT_ONCE) -> list[ContextRun[T]]:
     """`job(context, deadline)` for each context name, in parallel; the runs in the order of `names`.
 
