@@ -29,8 +29,11 @@ BIN = Path(sys.executable).parent
 # --- the server process ----------------------------------------------------------------------------
 
 
-def serve(pods: int, events: int, kubeconfig: str) -> int:
-    """Child mode: serve a synthetic cluster; stdin commands `reset` / `stats` / `quit`."""
+def serve(pods: int, events: int, kubeconfig: str, latency: float = 0.0) -> int:
+    """Child mode: serve a synthetic cluster; stdin commands `reset` / `stats` / `quit`.
+
+    `latency`: seconds every request waits before it is answered (a cluster a network away).
+    """
     sys.path.insert(0, str(ROOT))
     from benchmarks._util import make_cluster
     from tests.fakes.kube_apiserver import FakeKubeAPI
@@ -38,6 +41,8 @@ def serve(pods: int, events: int, kubeconfig: str) -> int:
     objects, logs = make_cluster(pods, events)
     api = FakeKubeAPI(objects, logs).start()
     del objects
+    if latency:
+        api.inject("/", status=0, delay=latency, times=2**62)  # status 0: answer normally, after the delay
     api.write_kubeconfig(kubeconfig)
     print(json.dumps({"url": api.url, "ca": str(api.ca_file), "token": "admin-token"}), flush=True)
     for line in sys.stdin:
@@ -63,12 +68,12 @@ def serve(pods: int, events: int, kubeconfig: str) -> int:
 class Server:
     """A fake API server child process with a synthetic cluster of `pods` pods and `events` events."""
 
-    def __init__(self, pods: int, events: int, workdir: Path) -> None:
+    def __init__(self, pods: int, events: int, workdir: Path, latency: float = 0.0) -> None:
         self.pods, self.events = pods, events
         self.kubeconfig = str(workdir / f"kubeconfig-{pods}")
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "--serve", str(pods), "--events", str(events),
-             "--kubeconfig-out", self.kubeconfig],
+             "--kubeconfig-out", self.kubeconfig, "--latency", str(latency)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -262,8 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", type=int, required=True)
     parser.add_argument("--events", type=int, default=0)
     parser.add_argument("--kubeconfig-out", required=True)
+    parser.add_argument("--latency", type=float, default=0.0)
     args = parser.parse_args(argv)
-    return serve(args.serve, args.events, args.kubeconfig_out)
+    return serve(args.serve, args.events, args.kubeconfig_out, args.latency)
 
 
 if __name__ == "__main__":

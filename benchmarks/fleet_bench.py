@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/fleet_bench.py                 # 8 contexts x 1,000 pods, 3 runs each
     .venv/bin/python benchmarks/fleet_bench.py --quick         # 4 contexts x 500 pods, 2 runs
     .venv/bin/python benchmarks/fleet_bench.py --processes     # and a process-per-context variant
+    .venv/bin/python benchmarks/fleet_bench.py --latency 0.05  # every request answered 50 ms late
 
 Each context is its own fake API server (benchmarks/_harness.py: one child process per cluster, so
 the servers' CPU time is not the tool's) with a synthetic cluster of 1,000 pods and 2,000 events
@@ -14,9 +15,12 @@ interleaved so drift on the machine hits every variant alike:
 - with --processes: the same jobs in a process per context (a forkserver pool of 4), to back the
   threads-vs-processes choice in kubectl_prism/fleet/run.py with numbers.
 Wall time and peak RSS of the process (wait4), and for the process variant the peak RSS summed over
-its process tree (sampled). Targets: with --parallel 4 the fleet run takes <= 0.5x the sum of the
-single runs, and its peak RSS is <= 1.5x the largest single run's. The machine's load average is
-printed with the results: on a shared 2-CPU machine the numbers move with it.
+its process tree (sampled). `--latency S` makes every server wait S seconds before it answers a
+request, as a cluster a network away does (round trip plus the API server's own time); the default
+of 0 answers at once, so the runs measure prism's CPU time alone. Targets: with --parallel 4 the fleet
+run takes <= 0.5x the sum of the single runs, and its peak RSS is <= 1.5x the largest single run's.
+The machine's load average is printed with the results: on a shared 2-CPU machine the numbers move
+with it.
 """
 
 from __future__ import annotations
@@ -154,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="4 contexts x 500 pods, 2 runs")
     parser.add_argument("--processes", action="store_true", help="also a process-per-context variant")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS",
+                        help="every server waits this long before it answers a request")
     args = parser.parse_args(argv)
     if args.quick:
         args.contexts, args.pods, args.runs = 4, 500, 2
@@ -165,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for i in range(args.contexts):
                 (work / f"s{i}").mkdir()
-                servers.append(Server(args.pods, 2 * args.pods, work / f"s{i}"))
+                servers.append(Server(args.pods, 2 * args.pods, work / f"s{i}", latency=args.latency))
             kubeconfig = work / "fleet.kubeconfig"
             names = merged_kubeconfig(servers, kubeconfig)
             env = {**servers[0].env(), "KUBECONFIG": str(kubeconfig)}
@@ -213,7 +219,8 @@ def report(rows: dict[str, Row], names: list[str], args: argparse.Namespace) -> 
     singles = [rows[f"single {n}"] for n in names]
     total = sum(r.median for r in singles)
     largest = max(max(r.rss) for r in singles)
-    print(f"\n{args.contexts} contexts x {args.pods:,} pods, median of {args.runs} runs; "
+    latency = f"{args.latency * 1000:g} ms latency per request" if args.latency else "no added latency"
+    print(f"\n{args.contexts} contexts x {args.pods:,} pods, {latency}, median of {args.runs} runs; "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs\n")
     header = (f"{'run':<22} {'median s':>9} {'x sum of singles':>17} {'peak RSS MB':>12} "
               f"{'x largest single':>17} {'tree RSS MB':>12}")

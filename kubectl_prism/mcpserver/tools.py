@@ -136,7 +136,7 @@ class Tools:
 
     def get_resource(self, policy: Policy, kind: str, name: str, namespace: str | None,
                      context: str | None) -> r.ToolReply:
-        from kubectl_prism.gather.scope import slim
+        from kubectl_prism.gather.rules import slim
 
         info = resolve_kind(kind)
         if not name:
