@@ -191,6 +191,30 @@ def test_cluster_scope_request_count_does_not_grow_with_pods(fake_kube: Any) -> 
     assert "continue" in pages[1].query
 
 
+def test_a_lists_pages_are_all_read_before_any_is_decoded(fake_kube: Any) -> None:
+    # A fleet run's turn to hold decoded objects (before_decode) is asked once per list, after its last
+    # page came: never held across the round trips for the next page.
+    from kubectl_prism.gather.http import KubeClient
+    from kubectl_prism.gather.kubeconfig import resolve_connection
+
+    extra = [running_pod(f"other-5f6d7-{i:04d}", f"team-{i % 3}") for i in range(1100)]
+    api = fake_kube([*load_scenario(SHOP).objects, *extra])
+    asked: list[tuple[int, int]] = []  # (bytes to decode, pages requested so far)
+
+    def before_decode(size: int) -> float:
+        asked.append((size, sum(1 for r in api.requests if r.path == "/api/v1/pods")))
+        return 0.0
+
+    conn = resolve_connection(str(api.kubeconfig))
+    api.clear_requests()
+    with KubeClient(conn, before_decode=before_decode) as client:
+        pods = client.list(apipath.collection(BY_KIND["Pod"], None))
+    pages = [r for r in api.requests if r.path == "/api/v1/pods"]
+    assert len(pages) == 3 and len(pods) == 1100 + 5
+    assert len(asked) == 1 and asked[0][1] == 3  # once, after the third page
+    assert asked[0][0] > 500_000  # the three pages' bytes together
+
+
 # --- targets --------------------------------------------------------------------------------------
 
 

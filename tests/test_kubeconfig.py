@@ -83,6 +83,34 @@ def test_explicit_kubeconfig_context_and_default_namespace(tmp_path: Path) -> No
     assert other.auth_header() == "Bearer prod-token"
 
 
+def test_a_changed_kubeconfig_is_read_again_and_an_unchanged_one_is_parsed_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fleet run resolves every context from the same file, and the exporter does so every interval.
+    path = write(tmp_path / "kc", config([("dev", "c1", "shop"), ("prod", "c2", None)], current="dev"))
+    parses: list[str] = []
+    real_parse = kubeconfig._parse_yaml
+
+    def counting_parse(p: Path, text: str) -> Any:
+        parses.append(str(p))
+        return real_parse(p, text)
+
+    monkeypatch.setattr(kubeconfig, "_parse_yaml", counting_parse)
+    assert resolve_connection(str(path), "dev").server == "https://10.0.0.1:6443"
+    assert resolve_connection(str(path), "prod").auth_header() == "Bearer prod-token"
+    assert parses == [str(path)]
+
+    write(path, config([("dev", "c1", "shop")], current="dev", server="https://10.9.9.9:6443",
+                       user={"token": "rotated"}))
+    conn = resolve_connection(str(path), "dev")
+    assert (conn.server, conn.auth_header()) == ("https://10.9.9.9:6443", "Bearer rotated")
+    with pytest.raises(ClusterAccessError, match='context "prod" not found'):
+        resolve_connection(str(path), "prod")
+    write(path, "clusters: [\n")  # broken now: said so on every read, never served from memory
+    for _ in range(2):
+        with pytest.raises(ClusterAccessError, match="not valid YAML"):
+            resolve_connection(str(path), "dev")
+
+
 def test_resolve_namespace_follows_flags_then_context(tmp_path: Path) -> None:
     path = write(tmp_path / "kc", config([("dev", "c1", "shop")], current="dev"))
     assert resolve_namespace(GlobalOptions(kubeconfig=str(path))) == "shop"

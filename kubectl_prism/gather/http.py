@@ -41,6 +41,7 @@ from kubectl_prism.gather.answers import (
     describe_transport,
     dropped_before_answer,
     first_line,
+    list_continue,
     parse_object,
     read_body,
     retry_after,
@@ -103,10 +104,7 @@ class KubeClient:
     def get_json(self, path: ApiPath, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """One JSON object (`extra`: paging parameters only; everything else is in the ApiPath)."""
         data = self._get(path, extra)
-        if self.before_decode is not None:
-            waited = self.before_decode(len(data))
-            if waited and self.run_deadline is not None:
-                self.run_deadline += waited
+        self._wait_to_decode(len(data))
         return parse_object(data, path)
 
     def get_text(self, path: ApiPath, max_bytes: int | None = None) -> str:
@@ -120,16 +118,32 @@ class KubeClient:
     ) -> list[dict[str, Any]]:
         """All items of a collection, page by page (`limit`/`continue`).
 
-        `transform` runs on each item as its page arrives, so trimmed fields are freed page by page
-        instead of piling up to the size of the whole list. A page over the byte cap is asked again in
-        smaller pages; if even those are too large the server ignores `limit`, and TooLarge is raised.
+        The pages are read first, as bytes: of each only `metadata.continue` is decoded, to ask for the
+        next. Then `before_decode` is asked once for all of them (a fleet run's turn is never held
+        across round trips for the next page), and they are decoded one by one, `transform` running on
+        each item, so a page's bytes and trimmed fields are freed before the next page is decoded.
         """
+        pages = self._pages(path, limit)
+        self._wait_to_decode(sum(map(len, pages)))
         items: list[dict[str, Any]] = []
+        for index in range(len(pages)):
+            data, pages[index] = pages[index], b""
+            page_items = parse_object(data, path).get("items") or []
+            del data
+            if not isinstance(page_items, list):
+                raise ApiError(200, "the server's list has no list of items", path.path)
+            items.extend(map(transform, page_items) if transform else page_items)
+        return items
+
+    def _pages(self, path: ApiPath, limit: int) -> list[bytes]:
+        """The answers of a list, as bytes. A page over the byte cap is asked again in smaller pages;
+        if even those are too large the server ignores `limit`, and TooLarge is raised."""
+        pages: list[bytes] = []
         params: dict[str, Any] = {"limit": limit}
         smaller = list(SMALLER_PAGES)
         while True:
             try:
-                page = self.get_json(path, params)
+                data = self._get(path, params)
             except TooLarge:
                 if not smaller:
                     mib = self.answer_bytes // 2**20
@@ -143,16 +157,19 @@ class KubeClient:
                 # The token expired between pages (the server compacted); start over in one request,
                 # as client-go's pager does.
                 params = {}
-                items.clear()
-                page = self.get_json(path, params)
-            page_items = page.get("items") or []
-            if not isinstance(page_items, list):
-                raise ApiError(200, "the server's list has no list of items", path.path)
-            items.extend(map(transform, page_items) if transform else page_items)
-            token = (page.get("metadata") or {}).get("continue")
+                pages.clear()
+                data = self._get(path, params)
+            pages.append(data)
+            token = list_continue(data, path)
             if not token or "limit" not in params:
-                return items
+                return pages
             params["continue"] = token
+
+    def _wait_to_decode(self, size: int) -> None:
+        if self.before_decode is not None:
+            waited = self.before_decode(size)
+            if waited and self.run_deadline is not None:
+                self.run_deadline += waited
 
     def close(self) -> None:
         self._http.clear()
