@@ -104,7 +104,7 @@ class KubeClient:
     def get_json(self, path: ApiPath, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         """One JSON object (`extra`: paging parameters only; everything else is in the ApiPath)."""
         data = self._get(path, extra)
-        self._wait_to_decode(len(data))
+        self.wait_to_decode(len(data))
         return parse_object(data, path)
 
     def get_text(self, path: ApiPath, max_bytes: int | None = None) -> str:
@@ -123,8 +123,14 @@ class KubeClient:
         across round trips for the next page), and they are decoded one by one, `transform` running on
         each item, so a page's bytes and trimmed fields are freed before the next page is decoded.
         """
-        pages = self._pages(path, limit)
-        self._wait_to_decode(sum(map(len, pages)))
+        pages = self.pages(path, limit)
+        self.wait_to_decode(sum(map(len, pages)))
+        return self.decode_pages(path, pages, transform)
+
+    def decode_pages(self, path: ApiPath, pages: list[bytes],
+                     transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+                     ) -> list[dict[str, Any]]:
+        """The items of a list's pages (from `pages`), each page's bytes dropped once it is decoded."""
         items: list[dict[str, Any]] = []
         for index in range(len(pages)):
             data, pages[index] = pages[index], b""
@@ -135,7 +141,7 @@ class KubeClient:
             items.extend(map(transform, page_items) if transform else page_items)
         return items
 
-    def _pages(self, path: ApiPath, limit: int) -> list[bytes]:
+    def pages(self, path: ApiPath, limit: int = LIST_LIMIT) -> list[bytes]:
         """The answers of a list, as bytes. A page over the byte cap is asked again in smaller pages;
         if even those are too large the server ignores `limit`, and TooLarge is raised."""
         pages: list[bytes] = []
@@ -165,7 +171,9 @@ class KubeClient:
                 return pages
             params["continue"] = token
 
-    def _wait_to_decode(self, size: int) -> None:
+    def wait_to_decode(self, size: int) -> None:
+        """Before `size` bytes are decoded: `before_decode` may wait, and moves the run deadline by
+        as much."""
         if self.before_decode is not None:
             waited = self.before_decode(size)
             if waited and self.run_deadline is not None:

@@ -18,6 +18,7 @@ errors end the command. A namespace scope that finds nothing at all checks that 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -102,6 +103,8 @@ class _Gatherer:
                              target=scope.target)
         self.metrics_served = False
         self._lock = threading.Lock()
+        # Lists read in the current round trip, as (kind, namespace, path, pages of bytes).
+        self._undecoded: list[tuple[KindInfo, str | None, apipath.ApiPath, list[bytes]]] = []
 
     # --- scopes ------------------------------------------------------------------------------------
 
@@ -217,7 +220,7 @@ class _Gatherer:
             anchor = self._get_optional(info, ns, ref.get("name", "")) if info and info.namespaced else None
             if anchor is None and info is not None and info.namespaced:
                 # List the kind so "the scale target does not exist" is known, not guessed.
-                self._lister(info.kind, ns)()
+                self._parallel([self._lister(info.kind, ns)])
 
         tasks: list[Callable[[], Any]] = [self._discover_metrics, lambda: self._owner_chain(obj, ns)]
         if anchor is not None and anchor is not obj:
@@ -285,17 +288,34 @@ class _Gatherer:
         def run() -> None:
             path = apipath.collection(info, ns, label_selector=label_selector, field_selector=field_selector)
             try:
-                items = self.client.list(path, transform=lambda item: self._fix(info, item))
+                pages = self.client.pages(path)
             except ApiError as err:
                 self._gap(info, ns if info.namespaced else None, _reason(err))
                 return
+            with self._lock:
+                self._undecoded.append((info, ns, path, pages))
+
+        return run
+
+    def _decode_lists(self) -> None:
+        """The lists read in this round trip, decoded now that all have come: a fleet run's turn to
+        hold decoded objects (KubeClient.wait_to_decode) is taken once the network is done with."""
+        with self._lock:
+            undecoded, self._undecoded = self._undecoded, []
+        if not undecoded:
+            return
+        self.client.wait_to_decode(sum(len(page) for *_, pages in undecoded for page in pages))
+        for info, ns, path, pages in undecoded:
+            try:
+                items = self.client.decode_pages(path, pages, transform=functools.partial(self._fix, info))
+            except ApiError as err:
+                self._gap(info, ns if info.namespaced else None, _reason(err))
+                continue
             with self._lock:
                 # The key marks the kind as read in full for the scope, even when empty: analyzers
                 # take absence as "missing" only for gathered kinds.
                 self.snap.objects.setdefault(info.kind, [])
                 self.snap.add_all(admit(self.snap, items))
-
-        return run
 
     def _get_target(self, target: Target, ns: str | None) -> KubeObject:
         info = target.info
@@ -432,6 +452,7 @@ class _Gatherer:
                 error = error or exc
         if error is not None:
             raise error
+        self._decode_lists()
 
     @staticmethod
     def _fix(info: KindInfo, item: dict[str, Any]) -> KubeObject:
