@@ -116,16 +116,38 @@ class KubeClient:
         limit: int = LIST_LIMIT,
         transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> list[dict[str, Any]]:
-        """All items of a collection, page by page (`limit`/`continue`).
+        """All items of a collection, page by page (`limit`/`continue`); `transform` runs on each item.
 
-        The pages are read first, as bytes: of each only `metadata.continue` is decoded, to ask for the
-        next. Then `before_decode` is asked once for all of them (a fleet run's turn is never held
-        across round trips for the next page), and they are decoded one by one, `transform` running on
-        each item, so a page's bytes and trimmed fields are freed before the next page is decoded.
+        Without `before_decode` each page is decoded as it arrives, so its bytes and trimmed fields are
+        freed before the next comes. With it, the pages are read first as bytes (`pages`), and the turn
+        is asked once for all of them: a fleet run's turn is never held across the round trips for the
+        next page.
         """
-        pages = self.pages(path, limit)
-        self.wait_to_decode(sum(map(len, pages)))
-        return self.decode_pages(path, pages, transform)
+        if self.before_decode is not None:
+            pages = self.pages(path, limit)
+            self.wait_to_decode(sum(map(len, pages)))
+            return self.decode_pages(path, pages, transform)
+        items: list[dict[str, Any]] = []
+
+        def take(data: bytes) -> str | None:
+            page = parse_object(data, path)
+            items.extend(_page_items(page, path, transform))
+            return _continue_of(page.get("metadata"))
+
+        self._read_pages(path, limit, take, items.clear)
+        return items
+
+    def pages(self, path: ApiPath, limit: int = LIST_LIMIT) -> list[bytes]:
+        """The answers of a list, as bytes; of each only `metadata.continue` is decoded, to ask for the
+        next (see `list`, and `decode_pages` for their items)."""
+        pages: list[bytes] = []
+
+        def take(data: bytes) -> str | None:
+            pages.append(data)
+            return list_continue(data, path)
+
+        self._read_pages(path, limit, take, pages.clear)
+        return pages
 
     def decode_pages(self, path: ApiPath, pages: list[bytes],
                      transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
@@ -134,17 +156,15 @@ class KubeClient:
         items: list[dict[str, Any]] = []
         for index in range(len(pages)):
             data, pages[index] = pages[index], b""
-            page_items = parse_object(data, path).get("items") or []
+            items.extend(_page_items(parse_object(data, path), path, transform))
             del data
-            if not isinstance(page_items, list):
-                raise ApiError(200, "the server's list has no list of items", path.path)
-            items.extend(map(transform, page_items) if transform else page_items)
         return items
 
-    def pages(self, path: ApiPath, limit: int = LIST_LIMIT) -> list[bytes]:
-        """The answers of a list, as bytes. A page over the byte cap is asked again in smaller pages;
-        if even those are too large the server ignores `limit`, and TooLarge is raised."""
-        pages: list[bytes] = []
+    def _read_pages(self, path: ApiPath, limit: int, take: Callable[[bytes], str | None],
+                    restart: Callable[[], None]) -> None:
+        """Every page of a list, each handed to `take`, which returns the page's continue token. A page
+        over the byte cap is asked again in smaller pages; if even those are too large the server
+        ignores `limit`, and TooLarge is raised."""
         params: dict[str, Any] = {"limit": limit}
         smaller = list(SMALLER_PAGES)
         while True:
@@ -163,12 +183,12 @@ class KubeClient:
                 # The token expired between pages (the server compacted); start over in one request,
                 # as client-go's pager does.
                 params = {}
-                pages.clear()
+                restart()
                 data = self._get(path, params)
-            pages.append(data)
-            token = list_continue(data, path)
+            token = take(data)
+            del data
             if not token or "limit" not in params:
-                return pages
+                return
             params["continue"] = token
 
     def wait_to_decode(self, size: int) -> None:
@@ -343,6 +363,19 @@ def _connect_reason(exc: Exception) -> str:
     # "<urllib3.connection.HTTPSConnection object at 0x…>: Failed to establish a new connection: [Errno …] …"
     text = first_line(str(exc))
     return text.split("new connection: ", 1)[-1]
+
+
+def _page_items(page: dict[str, Any], path: ApiPath,
+                transform: Callable[[dict[str, Any]], dict[str, Any]] | None) -> list[Any]:
+    items = page.get("items") or []
+    if not isinstance(items, list):
+        raise ApiError(200, "the server's list has no list of items", path.path)
+    return list(map(transform, items)) if transform else items
+
+
+def _continue_of(metadata: Any) -> str | None:
+    token = metadata.get("continue") if isinstance(metadata, dict) else None
+    return token if isinstance(token, str) and token else None
 
 
 def _proxy_from_environment(base: str) -> str | None:

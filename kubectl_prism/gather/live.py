@@ -288,6 +288,9 @@ class _Gatherer:
         def run() -> None:
             path = apipath.collection(info, ns, label_selector=label_selector, field_selector=field_selector)
             try:
+                if self.client.before_decode is None:  # decoded page by page, as it arrives
+                    self._add_list(info, self.client.list(path, transform=functools.partial(self._fix, info)))
+                    return
                 pages = self.client.pages(path)
             except ApiError as err:
                 self._gap(info, ns if info.namespaced else None, _reason(err))
@@ -297,9 +300,16 @@ class _Gatherer:
 
         return run
 
+    def _add_list(self, info: KindInfo, items: list[KubeObject]) -> None:
+        with self._lock:
+            # The key marks the kind as read in full for the scope, even when empty: analyzers take
+            # absence as "missing" only for gathered kinds.
+            self.snap.objects.setdefault(info.kind, [])
+            self.snap.add_all(admit(self.snap, items))
+
     def _decode_lists(self) -> None:
-        """The lists read in this round trip, decoded now that all have come: a fleet run's turn to
-        hold decoded objects (KubeClient.wait_to_decode) is taken once the network is done with."""
+        """In a fleet run, the lists read in this round trip, decoded now that all have come: the turn
+        to hold decoded objects (KubeClient.wait_to_decode) is taken once the network is done with."""
         with self._lock:
             undecoded, self._undecoded = self._undecoded, []
         if not undecoded:
@@ -311,11 +321,7 @@ class _Gatherer:
             except ApiError as err:
                 self._gap(info, ns if info.namespaced else None, _reason(err))
                 continue
-            with self._lock:
-                # The key marks the kind as read in full for the scope, even when empty: analyzers
-                # take absence as "missing" only for gathered kinds.
-                self.snap.objects.setdefault(info.kind, [])
-                self.snap.add_all(admit(self.snap, items))
+            self._add_list(info, items)
 
     def _get_target(self, target: Target, ns: str | None) -> KubeObject:
         info = target.info
