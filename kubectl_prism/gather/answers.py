@@ -107,13 +107,12 @@ def read_body(resp: Any, deadline: float | None, late: str, max_bytes: int, path
 
 
 def parse_object(data: bytes, path: ApiPath) -> dict[str, Any]:
-    """An answer's JSON object. msgspec decodes to the same dicts and lists as `json.loads`, a third
-    faster: at 1,000 pods a gather spends more time here than anywhere else."""
-    import msgspec
-
+    """An answer's JSON object. `json.loads`, not msgspec or orjson: those decode a third faster, but
+    json shares every key string within an answer, and the objects it builds take 5-10% less memory
+    (measured on 3,000 synthetic pods and 6,000 events: 106 MB, msgspec 116 MB, orjson 111 MB)."""
     try:
-        doc = msgspec.json.decode(data)
-    except (ValueError, RecursionError) as exc:  # msgspec.DecodeError is a ValueError
+        doc = json.loads(data)
+    except (ValueError, RecursionError) as exc:
         detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise ApiError(200, f"the server answered with invalid JSON: {detail}", path.path) from None
     if not isinstance(doc, dict):
