@@ -206,6 +206,27 @@ def test_two_turns_let_exactly_two_contexts_decode_at_once() -> None:
     assert peak == 2
 
 
+def test_only_one_context_more_than_those_decoding_reads_its_lists_at_once() -> None:
+    reading, peak, lock = 0, 0, threading.Lock()
+
+    def job(name: str, deadline: Deadline) -> str:
+        nonlocal reading, peak
+        deadline.before_lists()  # what the gather asks before its first round of lists
+        with lock:
+            reading += 1
+            peak = max(peak, reading)
+        time.sleep(0.05)
+        deadline.before_decode(BIG)
+        time.sleep(0.05)
+        with lock:
+            reading -= 1
+        return name
+
+    runs = run_contexts([f"c{i}" for i in range(6)], job, parallel=4, timeout=5, decoded_at_once=1)
+    assert all(r.ok for r in runs), [r.error for r in runs]
+    assert peak == 2  # one decoding, one reading ahead; the other two wait with nothing read
+
+
 def test_a_context_within_the_free_bytes_never_waits_for_a_turn() -> None:
     big_has_turn, small_done = threading.Event(), threading.Event()
     small_waited: list[float] = []
@@ -349,14 +370,14 @@ def test_a_fleet_run_decodes_one_context_at_a_time_and_finds_the_same(
     def before_decode(self: Deadline, size: int) -> float:
         waited = real_before_decode(self, size)
         with record:
-            if self._has_turn and id(self) not in taken:  # recorded after the turn was taken
+            if self.decoding and id(self) not in taken:  # recorded after the turn was taken
                 taken.add(id(self))
                 events.append(("take", id(self)))
         return waited
 
     def end(self: Deadline) -> None:
         with record:
-            if self._has_turn and id(self) in taken:  # recorded before the turn is given back
+            if self.decoding and id(self) in taken:  # recorded before the turn is given back
                 events.append(("give", id(self)))
         real_end(self)
 

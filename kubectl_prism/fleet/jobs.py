@@ -65,7 +65,7 @@ def _gather(g: GlobalOptions, context: str, target: Target | None, deadline: Dea
 
     try:
         return gather_scope(replace(g, context=context), target, deadline=deadline.at, keep_process=True,
-                            before_decode=deadline.before_decode)
+                            turns=deadline)
     except ClusterAccessError as err:
         if deadline.expired():  # nothing could be read in the context's time: say which limit it was
             raise deadline.error(context) from err

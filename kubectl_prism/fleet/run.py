@@ -50,21 +50,25 @@ FREE_DECODE_BYTES = 256 * 1024
 class Deadline:
     """One context's time: a point in monotonic time, `seconds` after the context was picked up.
 
-    With `turns`, it also hands out the context's turn to hold decoded objects (`before_decode`), and
-    the time spent waiting for one moves the deadline: it is not the context's own time.
+    With `turns` and `readers` it is also the context's gather/turns.py: before its first round of lists
+    it waits for one of the `readers` slots (the contexts that may hold answers at once), and before it
+    decodes past FREE_DECODE_BYTES for one of the `turns` (the contexts that may hold decoded objects);
+    it keeps both until `end`. Time spent waiting for either moves the deadline: it is not the
+    context's own.
     """
 
-    def __init__(self, seconds: float, flag: str = "--context-timeout",
-                 turns: threading.Semaphore | None = None) -> None:
+    def __init__(self, seconds: float, flag: str = "--context-timeout", *,
+                 turns: threading.Semaphore | None = None,
+                 readers: threading.Semaphore | None = None) -> None:
         self.seconds = seconds
         self.flag = flag  # named in the error, so people know what to raise
         self.at = time.monotonic() + seconds
-        self._turns = turns
-        self._has_turn = False
+        self._turns, self._readers = turns, readers
+        self._held: list[threading.Semaphore] = []
         self._decoded = 0
         self._waiting_since: float | None = None
         self._abandoned = False
-        self._lock = threading.Lock()  # the context's own threads queue here while one waits for a turn
+        self._lock = threading.Lock()  # the context's own threads queue here while one waits
 
     def remaining(self) -> float:
         return self.at - time.monotonic()
@@ -72,33 +76,47 @@ class Deadline:
     def expired(self) -> bool:
         return self.remaining() <= 0
 
+    @property
+    def decoding(self) -> bool:
+        """The context holds its turn to decode."""
+        return self._turns is not None and self._turns in self._held
+
+    def before_lists(self) -> float:
+        """Before the gather's first round of lists; returns the seconds the deadline moved."""
+        with self._lock:
+            return 0.0 if self._readers is None else self._wait_for(self._readers)
+
     def before_decode(self, size: int) -> float:
-        """Called before `size` bytes of an answer are decoded: waits for a turn once the context has
-        decoded FREE_DECODE_BYTES. Returns the seconds the deadline moved: those waited, unless the
-        context was late already. Raises ClusterAccessError when the runner gave up on the context."""
+        """Before `size` bytes of answers are decoded: waits for a turn once the context has decoded
+        FREE_DECODE_BYTES. Returns the seconds the deadline moved."""
         with self._lock:
             self._decoded += size
-            if self._turns is None or self._has_turn or self._decoded <= FREE_DECODE_BYTES:
+            if self._turns is None or self._turns in self._held or self._decoded <= FREE_DECODE_BYTES:
                 return 0.0
-            began = self._waiting_since = time.monotonic()
-            try:
-                while not self._turns.acquire(timeout=0.05):
-                    if self._abandoned:
-                        raise ClusterAccessError("the fleet run gave up on this context")
-                if self._abandoned:  # a turn came just as the runner gave up: pass it on
-                    self._turns.release()
+            return self._wait_for(self._turns)
+
+    def _wait_for(self, slots: threading.Semaphore) -> float:
+        """One of `slots`, kept until `end`: the seconds waited, or 0 for a context already late when it
+        asked (it gets no time back). Raises ClusterAccessError when the runner gave up on the context."""
+        began = self._waiting_since = time.monotonic()
+        try:
+            while not slots.acquire(timeout=0.05):
+                if self._abandoned:
                     raise ClusterAccessError("the fleet run gave up on this context")
-                self._has_turn = True
-                if began >= self.at:
-                    return 0.0  # a context already late when it asked gets no time back
-                waited = time.monotonic() - began
-                self.at += waited
-                return waited
-            finally:
-                self._waiting_since = None
+            if self._abandoned:  # a slot came just as the runner gave up: pass it on
+                slots.release()
+                raise ClusterAccessError("the fleet run gave up on this context")
+            self._held.append(slots)
+            if began >= self.at:
+                return 0.0
+            waited = time.monotonic() - began
+            self.at += waited
+            return waited
+        finally:
+            self._waiting_since = None
 
     def due(self, now: float) -> float:
-        """When the runner may give up on the context: its deadline, later by the wait for a turn that
+        """When the runner may give up on the context: its deadline, later by the wait for a slot that
         is going on right now."""
         waiting_since = self._waiting_since
         if waiting_since is None or waiting_since >= self.at:
@@ -106,17 +124,15 @@ class Deadline:
         return self.at + (now - waiting_since)
 
     def end(self) -> None:
-        """The context is done: its turn goes to the next one."""
+        """The context is done: its slots go to the next ones."""
         with self._lock:
-            if self._has_turn:
-                self._has_turn = False
-                assert self._turns is not None
-                self._turns.release()
+            while self._held:
+                self._held.pop().release()
 
     def abandon(self) -> None:
-        """The runner gave up on the context: a wait for a turn ends, and a turn held goes to the next
-        context (the late worker may still hold its objects until its gather is cut at the deadline)."""
-        self._abandoned = True  # first, without the lock: a thread waiting for a turn holds it
+        """The runner gave up on the context: a wait for a slot ends, and the slots held go to the next
+        contexts (the late worker may still hold its objects until its gather is cut at the deadline)."""
+        self._abandoned = True  # first, without the lock: a thread waiting for a slot holds it
         self.end()
 
     def error(self, context: str) -> ClusterAccessError:
@@ -164,9 +180,11 @@ def run_contexts(names: list[str], job: Job[T], *, parallel: int, timeout: float
     deadlines: dict[str, Deadline] = {}
     lock = threading.Lock()
     turns = threading.Semaphore(max(1, min(decoded_at_once, parallel)))
+    # One context more than those decoding may hold answers: it reads while the other decodes.
+    readers = threading.Semaphore(max(1, min(decoded_at_once + 1, parallel)))
 
     def work(name: str) -> ContextRun[T]:
-        deadline = Deadline(timeout, turns=turns)
+        deadline = Deadline(timeout, turns=turns, readers=readers)
         with lock:
             started[name], deadlines[name] = time.monotonic(), deadline
         run = ContextRun[T](name)

@@ -8,18 +8,17 @@ and returns the same Snapshot model either way.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from kubectl_prism.errors import UsageError
+from kubectl_prism.gather.turns import Turns
 from kubectl_prism.kinds import Target
 from kubectl_prism.options import GlobalOptions
 from kubectl_prism.snapshot import Snapshot
 
 __all__ = ["check_something_was_readable", "gather_scope", "paused_gc", "resolve_namespace"]
 
-# Called with an answer's size before it is decoded; returns the seconds it waited (KubeClient).
-BeforeDecode = Callable[[int], float]
 # From this many objects on, a gathered snapshot is frozen out of the cyclic garbage collector.
 FREEZE_FROM_OBJECTS = 1_000
 
@@ -72,12 +71,12 @@ def resolve_namespace(g: GlobalOptions) -> str | None:
 
 
 def gather_scope(g: GlobalOptions, target: Target | None, *, deadline: float | None = None,
-                 keep_process: bool = False, before_decode: BeforeDecode | None = None) -> Snapshot:
+                 keep_process: bool = False, turns: Turns | None = None) -> Snapshot:
     """The snapshot for a command's scope, from `--snapshot` or from the live cluster.
 
     `deadline`: a `time.monotonic()` at which reading the cluster ends (fleet runs, the exporter).
     `keep_process`: the caller goes on after this snapshot (fleet runs, the exporter), so it is not
-    frozen out of the garbage collector for the rest of the process. `before_decode`: see KubeClient.
+    frozen out of the garbage collector for the rest of the process. `turns`: a fleet run's (gather/turns.py).
     """
     if g.namespace:
         from kubectl_prism.names import check_namespace
@@ -90,14 +89,14 @@ def gather_scope(g: GlobalOptions, target: Target | None, *, deadline: float | N
         if g.snapshot is not None:
             snapshot = _from_snapshot(g, target)
         else:
-            snapshot = _from_cluster(g, target, deadline, before_decode)
+            snapshot = _from_cluster(g, target, deadline, turns)
         if not keep_process:
             _freeze_if_big(snapshot)
     return snapshot
 
 
 def _from_cluster(g: GlobalOptions, target: Target | None, deadline: float | None = None,
-                  before_decode: BeforeDecode | None = None) -> Snapshot:
+                  turns: Turns | None = None) -> Snapshot:
     from kubectl_prism.gather.kubeconfig import resolve_connection
     from kubectl_prism.gather.live import gather_live
     from kubectl_prism.gather.scope import GatherScope
@@ -109,7 +108,7 @@ def _from_cluster(g: GlobalOptions, target: Target | None, deadline: float | Non
     # A fleet run's per-context deadline bounds the whole gather (requests still running then are cut
     # and become gaps), on top of --request-timeout for each request.
     snapshot = gather_live(conn, GatherScope(namespace, target), request_timeout=g.request_timeout,
-                           deadline=deadline, before_decode=before_decode)
+                           deadline=deadline, turns=turns)
     snapshot.source, snapshot.context, snapshot.target = "live", conn.context, target
     if target is not None and target.kind == "Namespace":
         snapshot.namespace = target.name

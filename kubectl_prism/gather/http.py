@@ -195,9 +195,12 @@ class KubeClient:
         """Before `size` bytes are decoded: `before_decode` may wait, and moves the run deadline by
         as much."""
         if self.before_decode is not None:
-            waited = self.before_decode(size)
-            if waited and self.run_deadline is not None:
-                self.run_deadline += waited
+            self.extend_deadline(self.before_decode(size))
+
+    def extend_deadline(self, seconds: float) -> None:
+        """Time spent waiting for other contexts of a fleet run is not this gather's own."""
+        if seconds and self.run_deadline is not None:
+            self.run_deadline += seconds
 
     def close(self) -> None:
         self._http.clear()

@@ -38,6 +38,7 @@ from kubectl_prism.gather.http import (
     RequestFailed,
 )
 from kubectl_prism.gather.kubeconfig import ClusterConnection
+from kubectl_prism.gather.turns import Turns
 from kubectl_prism.gather.wellformed import admit, problem_of
 from kubectl_prism.kinds import BY_KIND, KindInfo, Target
 from kubectl_prism.names import InvalidName
@@ -63,13 +64,13 @@ MAX_NODE_GETS = 4
 
 def gather_live(conn: ClusterConnection, scope: sc.GatherScope, client: KubeClient | None = None, *,
                 request_timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
-                deadline: float | None = None, before_decode: Callable[[int], float] | None = None,
+                deadline: float | None = None, turns: Turns | None = None,
                 ) -> Snapshot:
     """The snapshot of `scope` read from the cluster of `conn` (pass `client` to reuse or count requests).
 
     `request_timeout`: seconds per request (None: no limit). `deadline`: a `time.monotonic()` by which the
     whole gather ends, requests not yet answered becoming gaps; by default RUN_TIMEOUT_FACTOR request
-    timeouts from now. `before_decode`: see KubeClient.
+    timeouts from now. `turns`: a fleet run's (gather/turns.py).
     """
     import time
 
@@ -79,12 +80,12 @@ def gather_live(conn: ClusterConnection, scope: sc.GatherScope, client: KubeClie
     if deadline is None and request_timeout:
         deadline = time.monotonic() + RUN_TIMEOUT_FACTOR * request_timeout
     client = client or KubeClient(conn, pool_size=WORKERS, request_timeout=request_timeout,
-                                  run_deadline=deadline, before_decode=before_decode)
+                                  run_deadline=deadline, before_decode=turns.before_decode if turns else None)
     pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="prism-gather")
     finished = False
     try:
         with paused_gc():
-            snapshot = _Gatherer(client, scope, pool).gather()
+            snapshot = _Gatherer(client, scope, pool, turns).gather()
         finished = True
         return snapshot
     finally:
@@ -95,8 +96,11 @@ def gather_live(conn: ClusterConnection, scope: sc.GatherScope, client: KubeClie
 
 
 class _Gatherer:
-    def __init__(self, client: KubeClient, scope: sc.GatherScope, pool: ThreadPoolExecutor) -> None:
+    def __init__(self, client: KubeClient, scope: sc.GatherScope, pool: ThreadPoolExecutor,
+                 turns: Turns | None = None) -> None:
         self.client = client
+        self.turns = turns
+        self._reading = False  # past the fleet run's before_lists
         self.scope = scope
         self.pool = pool
         self.snap = Snapshot(source="live", context=client.conn.context, namespace=scope.namespace,
@@ -449,6 +453,10 @@ class _Gatherer:
     # --- bookkeeping -------------------------------------------------------------------------------
 
     def _parallel(self, tasks: list[Callable[[], Any]]) -> None:
+        if self.turns is not None and not self._reading:
+            # The first round of lists: a fleet run lets only a few contexts read ahead at once.
+            self._reading = True
+            self.client.extend_deadline(self.turns.before_lists())
         futures = [self.pool.submit(task) for task in tasks]
         error: Exception | None = None
         for future in futures:
