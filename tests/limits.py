@@ -122,7 +122,10 @@ def run_limited(
         done = threading.Event()
 
         def guard() -> None:
-            watched = psutil.Process(child.pid)
+            try:
+                watched = psutil.Process(child.pid)
+            except psutil.NoSuchProcess:  # it ended (and was reaped) before the guard looked
+                return
             while not done.wait(0.02):
                 over_time = time.monotonic() - started > 2 * seconds
                 rss = _tree_rss(watched)

@@ -227,6 +227,27 @@ def test_only_one_context_more_than_those_decoding_reads_its_lists_at_once() -> 
     assert peak == 2  # one decoding, one reading ahead; the other two wait with nothing read
 
 
+def test_a_context_decoding_before_its_lists_takes_a_readers_slot_first() -> None:
+    # "early" decodes a big answer before its first round of lists (a huge target object): were it to
+    # take the turn without a reader's slot, it would wait for a slot held by readers waiting for its turn.
+    def job(name: str, deadline: Deadline) -> str:
+        if name == "early":
+            time.sleep(0.05)  # the others hold both readers' slots by now
+            deadline.before_decode(BIG)
+            deadline.before_lists()
+        else:
+            deadline.before_lists()
+            time.sleep(0.1)
+            deadline.before_decode(BIG)
+        time.sleep(0.02)
+        return name
+
+    start = time.monotonic()
+    runs = run_contexts(["a", "b", "early"], job, parallel=3, timeout=5, decoded_at_once=1)
+    assert all(r.ok for r in runs), [r.error for r in runs]
+    assert time.monotonic() - start < 2
+
+
 def test_a_context_within_the_free_bytes_never_waits_for_a_turn() -> None:
     big_has_turn, small_done = threading.Event(), threading.Event()
     small_waited: list[float] = []

@@ -14,14 +14,17 @@ cluster where nothing could be read in time is a context that timed out. The run
 waiting for a context shortly after its deadline, so a context stuck elsewhere (a credential plugin
 that hangs) costs the fleet run its deadline and no more; that worker's late result is dropped.
 
-Each job returns what is kept of its context (a Diagnosis, a HealthReport, ...), never the snapshot,
-and one context at a time holds decoded objects (DECODED_AT_ONCE, `Deadline.before_decode`): the
-others go on talking to their API servers and wait with their answers' bytes, about a fifth of what
-those take once parsed into Python objects. Decoding and the analyzers are Python work that holds the
-interpreter's lock, so running more of it at once would not make it faster, only bigger. Measured with
-benchmarks/fleet_bench.py (8 fake clusters of 1,000 pods, --parallel 4, 2 CPUs): with every context
-decoding at once the run peaked at 206 MB, 2.19x a single run's 94 MB; one at a time, 1.4x, and no
-slower (docs/fleet.md). Time spent waiting for a turn is not the context's own: it moves the deadline.
+Each job returns what is kept of its context (a Diagnosis, a HealthReport, ...), never the snapshot.
+Of the `parallel` contexts running, one at a time holds decoded objects (DECODED_AT_ONCE,
+`Deadline.before_decode`) and one more may read its lists meanwhile, as bytes (`Deadline.before_lists`);
+the others get their credentials and wait with nothing read. Decoding and the analyzers are Python
+work that holds the interpreter's lock, so running more of it at once would not make it faster, only
+bigger; answers waiting as bytes take about a fifth of what they take once parsed. So peak memory is
+one cluster's objects plus one cluster's answers, whatever --parallel and the size of the fleet. Time
+spent waiting for either is not the context's own: it moves the deadline. Measured with
+benchmarks/fleet_bench.py (8 fake clusters of 1,000 pods, 2 CPUs): with every context decoding at
+once, --parallel 4 peaked at 206 MB, 2.19x a single run's 94 MB; now 1.42x at --parallel 4 and at 8,
+and no slower (docs/fleet.md has the table).
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ class Deadline:
     def before_lists(self) -> float:
         """Before the gather's first round of lists; returns the seconds the deadline moved."""
         with self._lock:
-            return 0.0 if self._readers is None else self._wait_for(self._readers)
+            return self._reader()
 
     def before_decode(self, size: int) -> float:
         """Before `size` bytes of answers are decoded: waits for a turn once the context has decoded
@@ -93,7 +96,14 @@ class Deadline:
             self._decoded += size
             if self._turns is None or self._turns in self._held or self._decoded <= FREE_DECODE_BYTES:
                 return 0.0
-            return self._wait_for(self._turns)
+            # A reader's slot first, always: a context holding a turn and waiting for a slot, while
+            # the readers wait for its turn, would be a deadlock.
+            return self._reader() + self._wait_for(self._turns)
+
+    def _reader(self) -> float:
+        if self._readers is None or self._readers in self._held:
+            return 0.0
+        return self._wait_for(self._readers)
 
     def _wait_for(self, slots: threading.Semaphore) -> float:
         """One of `slots`, kept until `end`: the seconds waited, or 0 for a context already late when it
