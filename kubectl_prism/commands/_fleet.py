@@ -1,4 +1,5 @@
-"""The fleet side of `diagnose`, `explain` and `report` (`--contexts`, `--all-contexts`).
+"""The fleet side of `diagnose` and `explain` (`--contexts`, `--all-contexts`), and what `report`'s
+fleet side (commands/report.py) shares with them: the fleet's output and its exit code.
 
 Each reads as the single-context command does — select, gather and analyze (fleet/jobs.py), render,
 write — and ends with the fleet's exit code: 3 when no context could be read, else 1 when a finding
@@ -13,13 +14,11 @@ from kubectl_prism.errors import ClusterAccessError, FindingsAtOrAboveThreshold,
 from kubectl_prism.options import FleetOptions, GlobalOptions, OutputFormat
 
 if TYPE_CHECKING:
-    from pathlib import Path
 
-    from kubectl_prism.commands.report import ReportFormat
     from kubectl_prism.findings import Severity
     from kubectl_prism.fleet.model import Fleet
     from kubectl_prism.kinds import Target
-    from kubectl_prism.redact.output import Cleared, Output
+    from kubectl_prism.redact.output import Output
     from kubectl_prism.render.console import Lines
 
 
@@ -51,62 +50,6 @@ def explain_fleet(g: GlobalOptions, fleet: FleetOptions, target: Target, ai: boo
         result = run_fleet(g, fleet, "FleetExplanation", explain_job(g, target), target)
     write(render_fleet(result, g, "explain"), g)
     finish(result, None)
-
-
-def report_fleet(g: GlobalOptions, fleet: FleetOptions, out: Path, report_format: ReportFormat,
-                 fail_on: Severity | None, ai: bool | None) -> None:
-    """`report --all-contexts --out FILE`: the fleet health report, and with -o json|yaml the
-    FleetDiagnosis on stdout."""
-    from datetime import UTC, datetime
-
-    from kubectl_prism.commands._output import clear, progress, write_file
-    from kubectl_prism.commands.report import announce
-    from kubectl_prism.fleet.jobs import report_job, run_fleet
-    from kubectl_prism.fleet.model import Fleet, FleetItem
-
-    check_no_ai(ai)
-    with progress("Reading the fleet…", g):
-        result = run_fleet(g, fleet, "FleetHealthReport", report_job(g))
-    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    write_file(out, render_fleet_report(clear(result, g), report_format, generated))
-    s = result.summary()
-
-    def document() -> Output[str | Lines]:
-        diagnoses = Fleet("FleetDiagnosis", [
-            FleetItem(i.context, i.result.diagnosis if i.result is not None else None, i.server, i.counts,
-                      i.seconds, i.error, i.reason) for i in result.items], result.namespace)
-        return render_fleet(diagnoses, g, "diagnose")
-
-    announce(out, f"{s['read']}/{s['contexts']} clusters read; {s['critical']} critical, {s['warning']} "
-             f"warning, {s['info']} info", g, document)
-    finish(result, fail_on)
-
-
-def render_fleet_report(cleared: Cleared[Fleet[Any]], report_format: ReportFormat,
-                        generated: str) -> Output[str]:
-    """The fleet report file, drawn from the cleared fleet; an unredacted one says so first."""
-    import json
-
-    from kubectl_prism.printable import printable
-    from kubectl_prism.report import fleet as fleet_report
-
-    banner = cleared.banner
-    if report_format.value == "md":
-        from kubectl_prism.commands._output import markdown_banner
-
-        head = markdown_banner() if banner else ""
-        return cleared.render(lambda r: head + printable(fleet_report.render_fleet_markdown(r, generated)))
-    if report_format.value == "html":
-        return cleared.render(
-            lambda r: printable(fleet_report.render_fleet_html(r, generated, banner=banner)))
-
-    def as_json(r: Fleet[Any]) -> str:
-        from kubectl_prism.render.structured import with_banner
-
-        doc = with_banner(fleet_report.fleet_report_document(r, generated), banner)
-        return json.dumps(doc, indent=2) + "\n"
-
-    return cleared.render(as_json)
 
 
 def render_fleet(result: Fleet[Any], g: GlobalOptions, command: str) -> Output[str | Lines]:

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from kubectl_prism.findings import Diagnosis
+    from kubectl_prism.fleet.model import Fleet
     from kubectl_prism.redact.output import Cleared, Output
     from kubectl_prism.render.console import Lines
     from kubectl_prism.report.model import HealthReport
@@ -69,8 +70,6 @@ def report(
     """
     report_format = format_for(out, fmt)
     if fleet.requested:
-        from kubectl_prism.commands._fleet import report_fleet
-
         report_fleet(g, fleet, out, report_format, fail_on, ai)
         return
     from kubectl_prism.analyzers import run_analyzers
@@ -109,6 +108,61 @@ def report(
         raise AIError(f"{ai_error}; {out} was written without the AI summary")
     if diagnosis.fails(fail_on):
         raise FindingsAtOrAboveThreshold(f"findings at or above {fail_on.value} (see {out})")
+
+
+def report_fleet(g: GlobalOptions, fleet: FleetOptions, out: Path, report_format: ReportFormat,
+                 fail_on: Severity | None, ai: bool | None) -> None:
+    """`report --all-contexts --out FILE`: the fleet health report, and with -o json|yaml the
+    FleetDiagnosis on stdout."""
+    from datetime import UTC, datetime
+
+    from kubectl_prism.commands._fleet import check_no_ai, finish, render_fleet
+    from kubectl_prism.commands._output import clear, progress, write_file
+    from kubectl_prism.fleet.jobs import run_fleet
+    from kubectl_prism.fleet.model import Fleet, FleetItem
+    from kubectl_prism.report.fleet import report_job
+
+    check_no_ai(ai)
+    with progress("Reading the fleet…", g):
+        result = run_fleet(g, fleet, "FleetHealthReport", report_job(g))
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    write_file(out, render_fleet_report(clear(result, g), report_format, generated))
+    s = result.summary()
+
+    def document() -> Output[str | Lines]:
+        diagnoses = Fleet("FleetDiagnosis", [
+            FleetItem(i.context, i.result.diagnosis if i.result is not None else None, i.server, i.counts,
+                      i.seconds, i.error, i.reason) for i in result.items], result.namespace)
+        return render_fleet(diagnoses, g, "diagnose")
+
+    announce(out, f"{s['read']}/{s['contexts']} clusters read; {s['critical']} critical, {s['warning']} "
+             f"warning, {s['info']} info", g, document)
+    finish(result, fail_on)
+
+
+def render_fleet_report(cleared: Cleared[Fleet[Any]], report_format: ReportFormat,
+                        generated: str) -> Output[str]:
+    """The fleet report file, drawn from the cleared fleet; an unredacted one says so first."""
+    from kubectl_prism.printable import printable
+    from kubectl_prism.report import fleet as fleet_report
+
+    banner = cleared.banner
+    if report_format is ReportFormat.md:
+        from kubectl_prism.commands._output import markdown_banner
+
+        head = markdown_banner() if banner else ""
+        return cleared.render(lambda r: head + printable(fleet_report.render_fleet_markdown(r, generated)))
+    if report_format is ReportFormat.html:
+        return cleared.render(
+            lambda r: printable(fleet_report.render_fleet_html(r, generated, banner=banner)))
+
+    def as_json(r: Fleet[Any]) -> str:
+        from kubectl_prism.render.structured import with_banner
+
+        doc = with_banner(fleet_report.fleet_report_document(r, generated), banner)
+        return json.dumps(doc, indent=2) + "\n"
+
+    return cleared.render(as_json)
 
 
 def announce(out: Path, summary: str, g: GlobalOptions, document: Callable[[], Output[str | Lines]]) -> None:

@@ -2,8 +2,8 @@
 
 Each job reads its context through `gather_scope` — the very code path of a single run, with the
 context's name in place of `--context` — analyzes it and returns what the command keeps: a Diagnosis,
-an Explanation or a HealthReport, with the object counts and server URL for the fleet table. The
-snapshot goes out of scope when the job returns.
+an Explanation (a report's job, which builds a HealthReport, is report/fleet.py's), with the object
+counts for the fleet table. The snapshot goes out of scope when the job returns.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from kubectl_prism.options import FleetOptions, GlobalOptions
 if TYPE_CHECKING:
     from kubectl_prism.explain.model import Explanation
     from kubectl_prism.findings import Diagnosis
-    from kubectl_prism.report.model import HealthReport
     from kubectl_prism.snapshot import Snapshot
 
 T = TypeVar("T")
@@ -60,7 +59,8 @@ def run_fleet(g: GlobalOptions, fleet: FleetOptions, kind: str,
     return Fleet(kind, items, None if g.all_namespaces else g.namespace, str(target) if target else None)
 
 
-def _gather(g: GlobalOptions, context: str, target: Target | None, deadline: Deadline) -> Snapshot:
+def gather_context(g: GlobalOptions, context: str, target: Target | None, deadline: Deadline) -> Snapshot:
+    """One context's snapshot, read within its deadline and turns (fleet/run.py)."""
     from kubectl_prism.gather import gather_scope
 
     try:
@@ -72,7 +72,8 @@ def _gather(g: GlobalOptions, context: str, target: Target | None, deadline: Dea
         raise
 
 
-def _unreadable(snapshot: Snapshot) -> str | None:
+def unreadable(snapshot: Snapshot) -> str | None:
+    """Why nothing of the context could be read (every request forbidden), or None."""
     from kubectl_prism.gather import check_something_was_readable
 
     try:
@@ -88,11 +89,11 @@ def diagnose_job(g: GlobalOptions, target: Target | None,
         from kubectl_prism.analyzers import run_analyzers
         from kubectl_prism.findings import Diagnosis, Scope
 
-        snapshot = _gather(g, context, target, deadline)
+        snapshot = gather_context(g, context, target, deadline)
         findings = run_analyzers(snapshot)
         scope = Scope(snapshot.context, snapshot.namespace, str(target) if target else None, snapshot.source)
         return ContextResult(Diagnosis(scope, findings, list(snapshot.gaps)), snapshot.counts(),
-                             _unreadable(snapshot))
+                             unreadable(snapshot))
 
     return run
 
@@ -102,23 +103,8 @@ def explain_job(g: GlobalOptions, target: Target) -> Callable[[str, Deadline], C
         from kubectl_prism.analyzers import run_analyzers
         from kubectl_prism.explain.model import build_explanation
 
-        snapshot = _gather(g, context, target, deadline)
+        snapshot = gather_context(g, context, target, deadline)
         explanation = build_explanation(snapshot, target, run_analyzers(snapshot))
         return ContextResult(explanation, snapshot.counts())
-
-    return run
-
-
-def report_job(g: GlobalOptions) -> Callable[[str, Deadline], ContextResult[HealthReport]]:
-    def run(context: str, deadline: Deadline) -> ContextResult[HealthReport]:
-        from kubectl_prism.analyzers import run_analyzers
-        from kubectl_prism.findings import Diagnosis, Scope
-        from kubectl_prism.report.model import build_report
-
-        snapshot = _gather(g, context, None, deadline)
-        findings = run_analyzers(snapshot)
-        scope = Scope(snapshot.context, snapshot.namespace, None, snapshot.source)
-        health = build_report(snapshot, Diagnosis(scope, findings, list(snapshot.gaps)))
-        return ContextResult(health, snapshot.counts(), _unreadable(snapshot))
 
     return run

@@ -2,14 +2,17 @@
 
 HTML (one self-contained file), Markdown and JSON, from the same `Fleet[HealthReport]`: the scorecard
 first, the contexts that could not be read, then each cluster's own report (the single-cluster
-sections, their ids prefixed with the cluster's anchor).
+sections, their ids prefixed with the cluster's anchor). `report_job` is what a fleet run does for
+each context of the report.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from kubectl_prism.fleet.jobs import ContextResult, gather_context, unreadable
 from kubectl_prism.fleet.model import Fleet, FleetItem
 from kubectl_prism.render.fleet_markdown import anchor, demote_headings
 from kubectl_prism.render.fleet_text import seconds_text
@@ -17,6 +20,27 @@ from kubectl_prism.report.html import CSS, report_sections
 from kubectl_prism.report.markdown import render_markdown
 from kubectl_prism.report.markdown import table as md_table
 from kubectl_prism.report.model import HealthReport
+
+if TYPE_CHECKING:
+    from kubectl_prism.fleet.run import Deadline
+    from kubectl_prism.options import GlobalOptions
+
+
+def report_job(g: GlobalOptions) -> Callable[[str, Deadline], ContextResult[HealthReport]]:
+    """A fleet run's job for `report`: one context read, analyzed and kept as its HealthReport."""
+    def run(context: str, deadline: Deadline) -> ContextResult[HealthReport]:
+        from kubectl_prism.analyzers import run_analyzers
+        from kubectl_prism.findings import Diagnosis, Scope
+        from kubectl_prism.report.model import build_report
+
+        snapshot = gather_context(g, context, None, deadline)
+        findings = run_analyzers(snapshot)
+        scope = Scope(snapshot.context, snapshot.namespace, None, snapshot.source)
+        health = build_report(snapshot, Diagnosis(scope, findings, list(snapshot.gaps)))
+        return ContextResult(health, snapshot.counts(), unreadable(snapshot))
+
+    return run
+
 
 HEADERS = ["Context", "Server", "Status", "Workloads healthy", "Nodes ready", "Pods", "Critical", "Warning",
            "Info", "Gaps", "Time"]
