@@ -21,10 +21,10 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
 
 from kubectl_prism.agent.approval import Approval
 from kubectl_prism.agent.decision import Decision
+from kubectl_prism.agent.step_result import StepResult
 from kubectl_prism.errors import AgentStopped
 from kubectl_prism.gather.kubeconfig import IN_CLUSTER_CONTEXT  # a pod's service account: no context to pin
 from kubectl_prism.redact import Redacted, redact_text
@@ -42,22 +42,6 @@ class StepRefused(AgentStopped):
 
 class PreviewUnavailable(StepRefused):
     """kubectl has no server-side dry run for this command (`rollout restart|pause|resume`)."""
-
-
-@dataclass(frozen=True)
-class StepResult:
-    decision: Decision
-    exit_code: int | None  # None when the step was stopped at the timeout
-    stdout: Redacted
-    stderr: Redacted
-    duration_ms: int
-    timed_out: bool = False
-    truncated: bool = False  # output beyond the cap was dropped
-    preview: bool = False  # a server-side dry run (preview_step): nothing was changed
-
-    @property
-    def ok(self) -> bool:
-        return self.exit_code == 0
 
 
 def kubectl_argv(decision: Decision, kubectl: str) -> list[str]:

@@ -15,7 +15,7 @@ from kubectl_prism.agent.decision import Decision
 
 if TYPE_CHECKING:
     from kubectl_prism.agent.approval import Approval
-    from kubectl_prism.agent.execute import StepResult
+    from kubectl_prism.agent.step_result import StepResult
 
 
 def _step_fields(decision: Decision) -> dict[str, Any]:

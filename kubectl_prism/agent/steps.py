@@ -24,8 +24,8 @@ from kubectl_prism.agent.decision import Category, Decision, Scope
 from kubectl_prism.errors import AgentStopped
 
 if TYPE_CHECKING:
-    from kubectl_prism.agent.execute import StepResult
     from kubectl_prism.agent.preview import Preview
+    from kubectl_prism.agent.step_result import StepResult
     from kubectl_prism.findings import Finding
 
 

@@ -81,7 +81,7 @@ def finish(g: GlobalOptions, scope: Scope, parsed: Target | None, findings: list
 
             _fix_gitops.finish(g, loop)
         else:
-            from kubectl_prism.commands.fix import finish as finish_live
+            from kubectl_prism.commands._fix_live import finish as finish_live
 
             finish_live(g, scope, parsed, findings, loop.outcomes)
     except AgentStopped:

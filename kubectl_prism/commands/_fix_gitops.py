@@ -62,7 +62,7 @@ def print_plan(g: GlobalOptions, scope: Scope, findings: list[Finding], steps: l
     diff it would commit (nothing is written, no branch is made); exit 5 when it holds a change."""
     from kubectl_prism.agent.gitops.plan import GitOpsRefused, plan_gitops
     from kubectl_prism.agent.gitops.repo import GitError
-    from kubectl_prism.commands.fix import plan_document, write_plan
+    from kubectl_prism.commands._fix_plan import plan_document, write_plan
 
     doc = plan_document(scope, findings, steps, kubectl)
     doc["repo"] = str(repo.root)

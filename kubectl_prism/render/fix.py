@@ -1,7 +1,7 @@
 """Text and markdown for `kubectl prism fix`: a step card, a step's result, the plan, before/after.
 
 All of it is drawn from cleared (redacted) documents: the card of `agent.confirm.step_card` /
-`text_card`, the plan document of `commands/fix.py` and `BeforeAfter.to_dict()`.
+`text_card`, the plan document of `commands/_fix_plan.py` and `BeforeAfter.to_dict()`.
 """
 
 from __future__ import annotations

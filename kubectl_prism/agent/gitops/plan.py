@@ -26,7 +26,7 @@ from kubectl_prism.agent.gitops.repo import BRANCH_PREFIX, GitRepo
 from kubectl_prism.errors import AgentStopped
 
 if TYPE_CHECKING:
-    from kubectl_prism.agent.execute import StepResult
+    from kubectl_prism.agent.step_result import StepResult
     from kubectl_prism.findings import Finding
 
 MAX_BRANCH_PART = 40
