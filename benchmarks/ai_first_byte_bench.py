@@ -62,7 +62,7 @@ g = GlobalOptions(snapshot=Path(args[1]) if args[0] == "snapshot" else None,
 snapshot = gather_scope(g, None)
 if args[2] == "explain":
     from kubectl_prism.analyzers import run_analyzers
-    from kubectl_prism.ai_context import build_context
+    from kubectl_prism.ai.payload import build_context
     build_context(snapshot, run_analyzers(snapshot))
 print(time.perf_counter())
 """

@@ -1,4 +1,4 @@
-"""The pieces `ai_context.build_context` puts together, as plain text before redaction.
+"""The pieces `ai.payload.build_context` puts together, as plain text before redaction.
 
 Findings (in full, or one line with the cause they link to), event lines, objects trimmed for a
 model (no uids, no condition timestamps, no container ids, no `(uid)` suffixes in kubelet messages),

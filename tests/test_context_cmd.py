@@ -1,4 +1,4 @@
-"""`kubectl prism context` and `ai_context.build_context`: the exact, redacted, budgeted AI payload."""
+"""`kubectl prism context` and `ai.payload.build_context`: the exact, redacted, budgeted AI payload."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kubectl_prism.ai_context import build_context
+from kubectl_prism.ai.payload import build_context
 from kubectl_prism.findings import Finding, ObjectRef, Remediation, Severity
 from kubectl_prism.kinds import parse_target
 from kubectl_prism.snapshot import LogKey, Snapshot

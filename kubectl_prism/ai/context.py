@@ -18,7 +18,7 @@ from kubectl_prism.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from kubectl_prism.ai.config import AISettings
-    from kubectl_prism.ai_context import ContextPayload
+    from kubectl_prism.ai.payload import ContextPayload
     from kubectl_prism.tokens import Counter
 
 TARGET_INPUT_TOKENS = 4_000
@@ -55,7 +55,7 @@ def explain_context(snapshot: Snapshot, findings: list[Finding], *, settings: AI
                     budget_tokens: int | None = None) -> ContextPayload:
     """The context `ai_explain` sends, with the dependencies the evidence names (read via `reader`)."""
     from kubectl_prism.ai.dependencies import find_dependencies
-    from kubectl_prism.ai_context import build_context
+    from kubectl_prism.ai.payload import build_context
     from kubectl_prism.tokens import counter_for
 
     counter = counter_for(settings.provider if settings else None, settings.model if settings else None)

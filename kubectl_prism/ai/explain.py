@@ -1,6 +1,6 @@
 """`ai_explain`: the AI block of a Diagnosis (diagnose --ai, explain --ai, report).
 
-The model gets the rule findings plus the redacted, token-budgeted context (`ai_context.build_context`)
+The model gets the rule findings plus the redacted, token-budgeted context (`ai.payload.build_context`)
 and answers through a tool with a JSON schema (`report_diagnosis`), so root cause, evidence, remediation
 commands and confidence are parsed reliably. It may write a few sentences first; those stream to the
 terminal when asked. With anonymization, every string of the answer is mapped back before it is shown.

@@ -41,7 +41,7 @@ def _where(ns: str | None) -> str:
 
 # --- diagnose / explain ---------------------------------------------------------------------------
 def diagnose(t: AskTools, args: dict[str, Any]) -> Result:
-    from kubectl_prism.ai_context import finding_line
+    from kubectl_prism.ai.payload import finding_line
 
     ns = t.namespace(args)
     about = _where(ns)
@@ -386,7 +386,7 @@ BRIEFING_CHARS = 2_800  # about 700 tokens: every finding of a namespace like th
 
 def briefing(t: AskTools) -> Any:
     """The scope and its rule findings, one line each with its cause: the loop starts informed."""
-    from kubectl_prism.ai_context import finding_line
+    from kubectl_prism.ai.payload import finding_line
     from kubectl_prism.redact import fence
 
     scope = t.scope()

@@ -19,7 +19,7 @@ from kubectl_prism.options import GlobalOptions, OutputFormat, with_global_optio
 
 if TYPE_CHECKING:
     from kubectl_prism.ai.config import AISettings
-    from kubectl_prism.ai_context import ContextPayload
+    from kubectl_prism.ai.payload import ContextPayload
 
 
 def _settings() -> AISettings | None:
