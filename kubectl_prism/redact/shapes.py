@@ -131,3 +131,9 @@ def looks_like_credential(value: str) -> bool:
     if v.isalpha() and v.islower():  # an English word
         return False
     return has_digit or (has_upper and has_lower) or (has_symbol and len(v) >= 16)
+
+
+def looks_like_kubeconfig(text: str) -> bool:
+    return ("clusters:" in text or '"clusters"' in text) and (
+        "users:" in text or '"users"' in text or "kind: Config" in text or '"Config"' in text
+    )

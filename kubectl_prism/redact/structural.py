@@ -19,7 +19,7 @@ from typing import Any
 
 from kubectl_prism.redact.detectors import placeholder
 from kubectl_prism.redact.keys import classify_key
-from kubectl_prism.redact.walk import looks_like_kubeconfig
+from kubectl_prism.redact.shapes import looks_like_kubeconfig
 
 Counts = dict[str, int]
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from kubectl_prism.redact.detectors import placeholder, scrub
 from kubectl_prism.redact.keys import classify_key, value_is_benign
 from kubectl_prism.redact.result import add_counts
-from kubectl_prism.redact.shapes import looks_like_credential
+from kubectl_prism.redact.shapes import looks_like_credential, looks_like_kubeconfig
 from kubectl_prism.snapshot import MAX_NESTING, NESTING_CUT
 
 if TYPE_CHECKING:
@@ -26,12 +26,6 @@ if TYPE_CHECKING:
 
 # `["--db-password", "hunter2"]` in container args: the flag names the secret, the next item is it.
 _FLAG_ITEM = re.compile(r"--?[A-Za-z0-9][A-Za-z0-9-]*")
-
-
-def looks_like_kubeconfig(text: str) -> bool:
-    return ("clusters:" in text or '"clusters"' in text) and (
-        "users:" in text or '"users"' in text or "kind: Config" in text or '"Config"' in text
-    )
 
 
 def _secret_scalar(key: str, value: Any) -> str | None:
