@@ -124,6 +124,36 @@ def test_a_yaml_alias_that_refers_to_itself_is_refused(snap: Path, tmp_path: Pat
     refused(prism(snap, "diagnose", tmp_path), "loop.yaml", "refers to itself through a YAML alias")
 
 
+def kubeconfig_bomb(levels: int = 9, width: int = 9) -> str:
+    """A kubeconfig whose user and cluster carry a billion-laughs value (width**levels values)."""
+    lines = ['x0: &x0 [' + ", ".join(['"lol"'] * width) + "]"]
+    lines += [f"x{i}: &x{i} [" + ", ".join([f"*x{i - 1}"] * width) + "]" for i in range(1, levels + 1)]
+    return "\n".join([*lines,
+                      f"clusters: [{{name: c, cluster: {{server: 'https://127.0.0.1:9', x: *x{levels}}}}}]",
+                      f"users: [{{name: u, user: {{token: t, x: *x{levels}}}}}]",
+                      "contexts: [{name: c, context: {cluster: c, user: u}}]",
+                      "current-context: c", ""])
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    (kubeconfig_bomb(), ["YAML aliases expand it", "an alias bomb"]),
+    ("clusters: &a [{name: c, cluster: {server: 'https://127.0.0.1:9'}}, *a]\n", ["refers to itself"]),
+], ids=["billion-laughs", "self-reference"])
+def test_a_kubeconfig_alias_bomb_is_refused_in_bounded_time_and_memory(
+        tmp_path: Path, text: str, words: list[str]) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(text)
+    for args in (["diagnose", "-A"], ["diagnose", "-A", "--all-contexts"]):
+        result = run_limited([*args, "--kubeconfig", str(kubeconfig)], seconds=SECONDS, rss_mb=RSS_MB)
+        bounded(result)
+        assert result.code == 3, result.describe()
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"error: kubeconfig {kubeconfig} is not usable: "), \
+            result.describe()
+        for word in words:
+            assert word in lines[0], lines[0]
+
+
 def test_anchors_shared_between_containers_still_load(snap: Path, tmp_path: Path) -> None:
     """What people write by hand: one env list, anchored once and used again."""
     (snap / "shop" / "shared.yaml").write_text(

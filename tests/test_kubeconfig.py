@@ -111,6 +111,21 @@ def test_a_changed_kubeconfig_is_read_again_and_an_unchanged_one_is_parsed_once(
             resolve_connection(str(path), "dev")
 
 
+def test_anchors_shared_between_kubeconfig_entries_still_load(tmp_path: Path) -> None:
+    path = write(tmp_path / "kc", """
+clusters:
+- {name: c1, cluster: &cluster {server: "https://10.0.0.1:6443"}}
+- {name: c2, cluster: *cluster}
+users: [{name: u, user: {token: shared-token}}]
+contexts:
+- {name: one, context: {cluster: c1, user: u}}
+- {name: two, context: {cluster: c2, user: u}}
+current-context: one
+""")
+    conn = resolve_connection(str(path), "two")
+    assert (conn.server, conn.auth_header()) == ("https://10.0.0.1:6443", "Bearer shared-token")
+
+
 def test_resolve_namespace_follows_flags_then_context(tmp_path: Path) -> None:
     path = write(tmp_path / "kc", config([("dev", "c1", "shop")], current="dev"))
     assert resolve_namespace(GlobalOptions(kubeconfig=str(path))) == "shop"

@@ -100,6 +100,8 @@ _PARSED_LOCK = threading.Lock()
 def _parse_yaml(path: Path, text: str) -> dict[str, Any] | None:
     import yaml
 
+    from kubectl_prism.gather.snapshot_yaml import YamlRefused, check_aliases
+
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when built in
     except yaml.YAMLError as exc:
@@ -108,6 +110,17 @@ def _parse_yaml(path: Path, text: str) -> dict[str, Any] | None:
         raise ClusterAccessError(
             f"kubeconfig {path} is not valid YAML{where}", hint="fix the file or point --kubeconfig elsewhere"
         ) from exc
+    except RecursionError:  # the pure-Python composer recurses per level (libyaml stops at 1,000)
+        raise ClusterAccessError(f"kubeconfig {path} is nested too deeply to load",
+                                 hint="fix the file or point --kubeconfig elsewhere") from None
+    if "&" in text:
+        # The same alias budget as a snapshot file: the checks below, and the kubernetes package's
+        # merge (which formats whole entries as text), would expand an alias bomb to billions of values.
+        try:
+            check_aliases(data, "it")
+        except YamlRefused as exc:
+            raise ClusterAccessError(f"kubeconfig {path} is not usable: {exc}",
+                                     hint="fix the file or point --kubeconfig elsewhere") from None
     if data is None:
         return None  # an empty file is an empty config, as in kubectl
     if not isinstance(data, dict):
