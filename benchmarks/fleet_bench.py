@@ -1,6 +1,6 @@
 """Fleet benchmark (issue 15): one fleet run over 8 clusters against the 8 single runs it replaces.
 
-    .venv/bin/python benchmarks/fleet_bench.py                 # 8 contexts x 1,000 pods, 3 runs each
+    .venv/bin/python benchmarks/fleet_bench.py                 # 8 contexts x 1,000 pods, 5 runs each
     .venv/bin/python benchmarks/fleet_bench.py --quick         # 4 contexts x 500 pods, 2 runs
     .venv/bin/python benchmarks/fleet_bench.py --processes     # and a process-per-context variant
     .venv/bin/python benchmarks/fleet_bench.py --latency 0.05  # every request answered 50 ms late
@@ -20,7 +20,7 @@ request, as a cluster a network away does (round trip plus the API server's own 
 of 0 answers at once, so the runs measure prism's CPU time alone. Targets: with --parallel 4 the fleet
 run takes <= 0.5x the sum of the single runs, and its peak RSS is <= 1.5x the largest single run's.
 The machine's load average is printed with the results: on a shared 2-CPU machine the numbers move
-with it.
+with it, by 5-10% from one run to the next, hence the median of 5.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contexts", type=int, default=8)
     parser.add_argument("--pods", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="4 contexts x 500 pods, 2 runs")
     parser.add_argument("--processes", action="store_true", help="also a process-per-context variant")
     parser.add_argument("--latency", type=float, default=0.0, metavar="SECONDS",

@@ -68,6 +68,10 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     verbose = any(a in ("-v", "--verbose") for a in args)
     if argv is None:
+        # Before any thread starts: threads allocating at once would each get a heap of their own.
+        from kubectl_prism.arenas import limit_malloc_arenas
+
+        limit_malloc_arenas()
         # Commands that will call AI start the provider SDK import (about a second) right away, in
         # the background, so it overlaps argument parsing and cluster gathering.
         from kubectl_prism.ai.early import prewarm_for_argv

@@ -44,6 +44,36 @@ def test_no_more_than_parallel_contexts_run_at_once() -> None:
     assert peak == 3
 
 
+@pytest.mark.parametrize("fails", [False, True])
+def test_parallel_contexts_run_with_a_longer_switch_interval_and_give_it_back(fails: bool) -> None:
+    import sys
+
+    before = sys.getswitchinterval()
+    seen: list[float] = []
+
+    def job(name: str, deadline: Deadline) -> str:
+        seen.append(sys.getswitchinterval())
+        if fails:
+            raise KeyError("a bug")  # the interval comes back on the way out of a failed run too
+        return name
+
+    try:
+        run_contexts(["a", "b"], job, parallel=2, timeout=5)
+    except KeyError:
+        assert fails
+    # the interpreter keeps microseconds: 0.05 reads back as 0.049999...
+    assert seen and all(s == pytest.approx(run_module.PARALLEL_SWITCH_INTERVAL) for s in seen)
+    assert sys.getswitchinterval() == before != pytest.approx(run_module.PARALLEL_SWITCH_INTERVAL)
+
+
+def test_one_context_at_a_time_keeps_the_switch_interval() -> None:
+    import sys
+
+    before = sys.getswitchinterval()
+    seen = run_contexts(["a"], lambda name, deadline: sys.getswitchinterval(), parallel=1, timeout=5)
+    assert [r.result for r in seen] == [before]
+
+
 def test_a_failing_context_is_its_own_error_and_the_rest_goes_on() -> None:
     def job(name: str, deadline: Deadline) -> str:
         if name == "bad":
@@ -206,7 +236,8 @@ def test_two_turns_let_exactly_two_contexts_decode_at_once() -> None:
     assert peak == 2
 
 
-def test_only_one_context_more_than_those_decoding_reads_its_lists_at_once() -> None:
+@pytest.mark.parametrize("read_ahead", [1, run_module.READ_AHEAD])
+def test_only_read_ahead_contexts_more_than_those_decoding_read_their_lists_at_once(read_ahead: int) -> None:
     reading, peak, lock = 0, 0, threading.Lock()
 
     def job(name: str, deadline: Deadline) -> str:
@@ -222,9 +253,10 @@ def test_only_one_context_more_than_those_decoding_reads_its_lists_at_once() -> 
             reading -= 1
         return name
 
-    runs = run_contexts([f"c{i}" for i in range(6)], job, parallel=4, timeout=5, decoded_at_once=1)
+    runs = run_contexts([f"c{i}" for i in range(6)], job, parallel=4, timeout=5, decoded_at_once=1,
+                        read_ahead=read_ahead)
     assert all(r.ok for r in runs), [r.error for r in runs]
-    assert peak == 2  # one decoding, one reading ahead; the other two wait with nothing read
+    assert peak == 1 + read_ahead  # one decoding, the readers ahead; the others wait with nothing read
 
 
 def test_a_context_decoding_before_its_lists_takes_a_readers_slot_first() -> None:
@@ -243,7 +275,7 @@ def test_a_context_decoding_before_its_lists_takes_a_readers_slot_first() -> Non
         return name
 
     start = time.monotonic()
-    runs = run_contexts(["a", "b", "early"], job, parallel=3, timeout=5, decoded_at_once=1)
+    runs = run_contexts(["a", "b", "early"], job, parallel=3, timeout=5, decoded_at_once=1, read_ahead=1)
     assert all(r.ok for r in runs), [r.error for r in runs]
     assert time.monotonic() - start < 2
 

@@ -385,6 +385,27 @@ def test_exec_credential_plugin_and_its_refresh_hook(tmp_path: Path, fake_kube: 
     assert len(calls.read_text().splitlines()) > 2
 
 
+def test_credentials_without_expiry_are_read_once_per_gather(
+    tmp_path: Path, fake_kube: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kubernetes.client.configuration as client_configuration
+
+    api = fake_kube(SHOP)
+    script, calls = exec_plugin(tmp_path, "admin-token")
+    path = fake_config(api, tmp_path / "kc", user=exec_user(script))
+    # The loader's refresh hook re-applies its settings, scanning the environment for proxies each
+    # time: with nothing to refresh, it must not run before every request.
+    scans: list[int] = []
+    real = client_configuration.getproxies
+    monkeypatch.setattr(client_configuration, "getproxies", lambda: scans.append(1) or real())
+    snapshot = gather_scope(GlobalOptions(kubeconfig=str(path)), None)
+    assert len(scans) <= 3
+    assert snapshot.of_kind("Pod") and not [g for g in snapshot.gaps if g.reason == "forbidden"]
+    # no expiry: the plugin ran once, and every request carried its token
+    assert len(calls.read_text().splitlines()) == 1
+    assert len(api.requests) > 5 and {r.user for r in api.requests} == {"admin"}
+
+
 def test_failing_exec_plugin_is_one_clear_line(tmp_path: Path, fake_kube: Any) -> None:
     api = fake_kube(SHOP)
     script, _ = exec_plugin(tmp_path, "", fail=True)

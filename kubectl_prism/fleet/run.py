@@ -16,19 +16,20 @@ that hangs) costs the fleet run its deadline and no more; that worker's late res
 
 Each job returns what is kept of its context (a Diagnosis, a HealthReport, ...), never the snapshot.
 Of the `parallel` contexts running, one at a time holds decoded objects (DECODED_AT_ONCE,
-`Deadline.before_decode`) and one more may read its lists meanwhile, as bytes (`Deadline.before_lists`);
-the others get their credentials and wait with nothing read. Decoding and the analyzers are Python
-work that holds the interpreter's lock, so running more of it at once would not make it faster, only
-bigger; answers waiting as bytes take about a fifth of what they take once parsed. So peak memory is
-one cluster's objects plus one cluster's answers, whatever --parallel and the size of the fleet. Time
-spent waiting for either is not the context's own: it moves the deadline. Measured with
-benchmarks/fleet_bench.py (8 fake clusters of 1,000 pods, 2 CPUs): with every context decoding at
-once, --parallel 4 peaked at 206 MB, 2.19x a single run's 94 MB; now 1.42x at --parallel 4 and at 8,
-and no slower (docs/fleet.md has the table).
+`Deadline.before_decode`) and up to two more read their lists meanwhile, as bytes (READ_AHEAD,
+`Deadline.before_lists`); the others get their credentials and wait with nothing read. Decoding and
+the analyzers are Python work that holds the interpreter's lock, so running more of it at once would
+not make it faster, only bigger; answers waiting as bytes take about a fifth of what they take once
+parsed. So peak memory is one cluster's objects plus two clusters' answers, whatever --parallel and
+the size of the fleet. Time spent waiting for either is not the context's own: it moves the deadline.
+Measured with benchmarks/fleet_bench.py (8 fake clusters of 1,000 pods, 2 CPUs): with every context
+decoding at once, --parallel 4 peaked at 206 MB, 2.19x a single run's 94 MB; now about 1.3x at
+--parallel 4 and at 8, and no slower (docs/fleet.md has the table).
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -46,8 +47,21 @@ GRACE_SECONDS = 0.5
 # Contexts holding decoded objects at once. Measured, two bought no speed over one (the interpreter's
 # lock serializes their Python work) and cost a third more memory at --parallel 4.
 DECODED_AT_ONCE = 1
+# Contexts that may read their lists while others decode. Against servers 50 ms away, reading a
+# cluster's lists (pages follow each other) takes longer than decoding them: with one reader the
+# decoder waited, and --parallel 4 took 3.45 s where two readers took 2.98 s (8 fake clusters of 1,000
+# pods, in-process, median of 3). Without latency the second reader costs next to nothing (2.43 s,
+# 2.50 s), and its answers, as bytes, about 8 MB.
+READ_AHEAD = 2
 # A context decodes this many bytes of answers before it needs a turn: small clusters never wait.
 FREE_DECODE_BYTES = 256 * 1024
+# The interpreter's switch interval while contexts run in parallel (Python's default is 5 ms). The
+# context holding the turn runs Python without pause, while those reading ahead have up to 8 threads
+# each that want the interpreter for a moment per TLS record (16 KiB) they receive, and may pull the
+# decoder off it whenever an interval has passed. Measured with 8 fake clusters of 1,000 pods (2 CPUs,
+# no added latency), --parallel 4 took 2.72 s at 5 ms and 2.64 s at 50 ms (median of 14 runs each;
+# --parallel 1: 2.55 s); with 50 ms of latency per request it was as fast either way.
+PARALLEL_SWITCH_INTERVAL = 0.05
 
 
 class Deadline:
@@ -177,21 +191,23 @@ Job = Callable[[str, Deadline], T]
 
 def run_contexts(names: list[str], job: Job[T], *, parallel: int, timeout: float,
                  bugs_are_errors: bool = False,
-                 decoded_at_once: int = DECODED_AT_ONCE) -> list[ContextRun[T]]:
+                 decoded_at_once: int = DECODED_AT_ONCE, read_ahead: int = READ_AHEAD,
+                 ) -> list[ContextRun[T]]:
     """`job(context, deadline)` for each context name, in parallel; the runs in the order of `names`.
 
     A PrismError raised by a job (unreachable, unauthorized, forbidden, not found, timed out) is that
     context's error and the rest goes on; any other exception is a bug and ends the run — unless
     `bugs_are_errors` (a long-running exporter), where it is that context's error too. At most
-    `decoded_at_once` contexts hold decoded objects at a time (jobs ask through `deadline.before_decode`).
+    `decoded_at_once` contexts hold decoded objects at a time (jobs ask through `deadline.before_decode`),
+    and `read_ahead` more may hold their answers as bytes (`deadline.before_lists`).
     """
     runs = {name: ContextRun[T](name) for name in names}
     started: dict[str, float] = {}
     deadlines: dict[str, Deadline] = {}
     lock = threading.Lock()
     turns = threading.Semaphore(max(1, min(decoded_at_once, parallel)))
-    # One context more than those decoding may hold answers: it reads while the other decodes.
-    readers = threading.Semaphore(max(1, min(decoded_at_once + 1, parallel)))
+    # The contexts that may hold answers: those decoding, and those reading meanwhile.
+    readers = threading.Semaphore(max(1, min(decoded_at_once + read_ahead, parallel)))
 
     def work(name: str) -> ContextRun[T]:
         deadline = Deadline(timeout, turns=turns, readers=readers)
@@ -211,6 +227,9 @@ def run_contexts(names: list[str], job: Job[T], *, parallel: int, timeout: float
         run.seconds = time.monotonic() - started[name]
         return run
 
+    switch_interval = sys.getswitchinterval()
+    if parallel > 1:
+        sys.setswitchinterval(PARALLEL_SWITCH_INTERVAL)
     pool = ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="prism-fleet")
     finished = False
     try:
@@ -233,6 +252,7 @@ def run_contexts(names: list[str], job: Job[T], *, parallel: int, timeout: float
     finally:
         # Ctrl-C or a bug: drop contexts not started yet. A late worker is not waited for either.
         pool.shutdown(wait=False, cancel_futures=not finished)
+        sys.setswitchinterval(switch_interval)
     return [runs[name] for name in names]
 
 

