@@ -78,12 +78,11 @@ def read_body(resp: Any, deadline: float | None, late: str, max_bytes: int, path
 
     alarm = WATCHDOG.arm(deadline, cut) if deadline is not None else None
     try:
-        try:
-            data = _read(resp, max_bytes, path)
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            if expired.is_set() or isinstance(exc, urllib3.exceptions.ReadTimeoutError):
-                raise RequestFailed(late, path.path) from None
-            raise RequestFailed(f"truncated: {describe_transport(exc)}", path.path) from None
+        data = _read(resp, max_bytes, path)
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        if expired.is_set() or isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+            raise RequestFailed(late, path.path) from None
+        raise RequestFailed(f"truncated: {describe_transport(exc)}", path.path) from None
     finally:
         if alarm is not None:
             alarm.cancel()
