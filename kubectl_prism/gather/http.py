@@ -59,6 +59,9 @@ ANSWER_BYTES = 16 * 1024 * 1024
 DEFAULT_REQUEST_TIMEOUT = 30.0  # seconds; kubectl's default is none, a plugin in CI needs a bound
 RUN_TIMEOUT_FACTOR = 10  # a whole gather is bounded at this many request timeouts
 
+# Which of a page's items (decoded and transformed) to keep, given the page's bytes.
+PageAdmit = Callable[[bytes, list[dict[str, Any]]], list[dict[str, Any]]]
+
 
 class KubeClient:
     """GETs against one API server; thread-safe, with a connection pool sized for parallel lists.
@@ -116,8 +119,10 @@ class KubeClient:
         path: ApiPath,
         limit: int = LIST_LIMIT,
         transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        admit: PageAdmit | None = None,
     ) -> list[dict[str, Any]]:
-        """All items of a collection, page by page (`limit`/`continue`); `transform` runs on each item.
+        """All items of a collection, page by page (`limit`/`continue`); `transform` runs on each item,
+        then `admit` on each page's items with the page's bytes, and keeps what it returns.
 
         Without `before_decode` each page is decoded as it arrives, so its bytes and trimmed fields are
         freed before the next comes. With it, the pages are read first as bytes (`pages`), and the turn
@@ -127,12 +132,13 @@ class KubeClient:
         if self.before_decode is not None:
             pages = self.pages(path, limit)
             self.wait_to_decode(sum(map(len, pages)))
-            return self.decode_pages(path, pages, transform)
+            return self.decode_pages(path, pages, transform, admit)
         items: list[dict[str, Any]] = []
 
         def take(data: bytes) -> str | None:
             page = parse_object(data, path)
-            items.extend(_page_items(page, path, transform))
+            got = _page_items(page, path, transform)
+            items.extend(admit(data, got) if admit else got)
             return _continue_of(page.get("metadata"))
 
         self._read_pages(path, limit, take, items.clear)
@@ -152,13 +158,15 @@ class KubeClient:
 
     def decode_pages(self, path: ApiPath, pages: list[bytes],
                      transform: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
-                     ) -> list[dict[str, Any]]:
-        """The items of a list's pages (from `pages`), each page's bytes dropped once it is decoded (at
-        msgspec's speed: only a fleet run reads pages ahead, and it decodes one cluster at a time)."""
+                     admit: PageAdmit | None = None) -> list[dict[str, Any]]:
+        """The items of a list's pages (from `pages`, with `transform` and `admit` as in `list`), each
+        page's bytes dropped once it is decoded (at msgspec's speed: only a fleet run reads pages ahead,
+        and it decodes one cluster at a time)."""
         items: list[dict[str, Any]] = []
         for index in range(len(pages)):
             data, pages[index] = pages[index], b""
-            items.extend(_page_items(parse_object_quickly(data, path), path, transform))
+            got = _page_items(parse_object_quickly(data, path), path, transform)
+            items.extend(admit(data, got) if admit else got)
             del data
         return items
 

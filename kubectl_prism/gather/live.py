@@ -38,6 +38,7 @@ from kubectl_prism.gather.http import (
     RequestFailed,
 )
 from kubectl_prism.gather.kubeconfig import ClusterConnection
+from kubectl_prism.gather.page_check import drop_common_nulls, page_fits
 from kubectl_prism.gather.turns import Turns
 from kubectl_prism.gather.wellformed import admit, problem_of
 from kubectl_prism.kinds import BY_KIND, KindInfo, Target
@@ -293,7 +294,8 @@ class _Gatherer:
             path = apipath.collection(info, ns, label_selector=label_selector, field_selector=field_selector)
             try:
                 if self.client.before_decode is None:  # decoded page by page, as it arrives
-                    self._add_list(info, self.client.list(path, transform=functools.partial(self._fix, info)))
+                    self._add_list(info, self.client.list(path, transform=functools.partial(self._fix, info),
+                                                          admit=functools.partial(self._admit_page, info)))
                     return
                 pages = self.client.pages(path)
             except ApiError as err:
@@ -309,7 +311,16 @@ class _Gatherer:
             # The key marks the kind as read in full for the scope, even when empty: analyzers take
             # absence as "missing" only for gathered kinds.
             self.snap.objects.setdefault(info.kind, [])
-            self.snap.add_all(admit(self.snap, items))
+            self.snap.add_all(items)
+
+    def _admit_page(self, info: KindInfo, data: bytes, items: list[KubeObject]) -> list[KubeObject]:
+        """The objects of one page of a list that enter the snapshot (`data`: the page's bytes): all
+        of them when the page fits the kind's shape (page_check, at C speed), else each one checked,
+        a malformed one becoming a gap."""
+        if page_fits(info.kind, data):
+            return drop_common_nulls(info.kind, items)
+        with self._lock:
+            return admit(self.snap, items)
 
     def _decode_lists(self) -> None:
         """In a fleet run, the lists read in this round trip, decoded now that all have come: the turn
@@ -321,7 +332,8 @@ class _Gatherer:
         self.client.wait_to_decode(sum(len(page) for *_, pages in undecoded for page in pages))
         for info, ns, path, pages in undecoded:
             try:
-                items = self.client.decode_pages(path, pages, transform=functools.partial(self._fix, info))
+                items = self.client.decode_pages(path, pages, transform=functools.partial(self._fix, info),
+                                                 admit=functools.partial(self._admit_page, info))
             except ApiError as err:
                 self._gap(info, ns if info.namespaced else None, _reason(err))
                 continue

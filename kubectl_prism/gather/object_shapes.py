@@ -20,10 +20,12 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Scalar:
-    """A leaf type; `name` is how error lines say it."""
+    """A leaf type; `name` is how error lines say it. `null_is_common`: Go writes the zero value of this
+    type as null, not by leaving it out (metav1.Time: `lastProbeTime: null` in every pod condition)."""
 
     name: str
     types: tuple[type, ...]
+    null_is_common: bool = False
 
     def accepts(self, value: Any) -> bool:
         if isinstance(value, bool):  # a bool is an int to Python, never a number to Kubernetes
@@ -44,6 +46,7 @@ class ListOf:
 
 
 TEXT = Scalar("text", (str,))
+TIME = Scalar("text", (str,), null_is_common=True)  # a timestamp: RFC 3339 text
 INT = Scalar("a whole number", (int,))
 BOOL = Scalar("true or false", (bool,))
 # resource.Quantity reads numbers too (`cpu: 1`), IntOrString reads either; neither reads booleans.
@@ -57,7 +60,7 @@ QUANTITIES = MapOf(QUANTITY)
 OWNER = {"apiVersion": TEXT, "kind": TEXT, "name": TEXT, "uid": TEXT, "controller": BOOL}
 METADATA = {
     "name": TEXT, "namespace": TEXT, "uid": TEXT, "resourceVersion": TEXT, "generation": INT,
-    "creationTimestamp": TEXT, "deletionTimestamp": TEXT, "labels": TEXT_MAP, "annotations": TEXT_MAP,
+    "creationTimestamp": TIME, "deletionTimestamp": TIME, "labels": TEXT_MAP, "annotations": TEXT_MAP,
     "finalizers": TEXTS, "ownerReferences": ListOf(OWNER),
 }
 REQUIREMENT = {"key": TEXT, "operator": TEXT, "values": TEXTS}
@@ -133,16 +136,16 @@ POD_SPEC = {
 }
 STATE = {
     "waiting": {"reason": TEXT, "message": TEXT},
-    "running": {"startedAt": TEXT},
-    "terminated": {"exitCode": INT, "signal": INT, "reason": TEXT, "message": TEXT, "startedAt": TEXT,
-                   "finishedAt": TEXT, "containerID": TEXT},
+    "running": {"startedAt": TIME},
+    "terminated": {"exitCode": INT, "signal": INT, "reason": TEXT, "message": TEXT, "startedAt": TIME,
+                   "finishedAt": TIME, "containerID": TEXT},
 }
 CONTAINER_STATUS = {
     "name": TEXT, "image": TEXT, "imageID": TEXT, "containerID": TEXT, "ready": BOOL, "started": BOOL,
     "restartCount": INT, "state": STATE, "lastState": STATE,
 }
-CONDITION = {"type": TEXT, "status": TEXT, "reason": TEXT, "message": TEXT, "lastTransitionTime": TEXT,
-             "lastUpdateTime": TEXT, "lastProbeTime": TEXT, "lastHeartbeatTime": TEXT}
+CONDITION = {"type": TEXT, "status": TEXT, "reason": TEXT, "message": TEXT, "lastTransitionTime": TIME,
+             "lastUpdateTime": TIME, "lastProbeTime": TIME, "lastHeartbeatTime": TIME}
 CONDITIONS = ListOf(CONDITION)
 POD_TEMPLATE = {"metadata": METADATA, "spec": POD_SPEC}
 LOAD_BALANCER = {"ingress": ListOf({"ip": TEXT, "hostname": TEXT})}
@@ -195,7 +198,7 @@ COMMON = {"apiVersion": TEXT, "kind": TEXT, "metadata": METADATA}
 SHAPES: dict[str, dict[str, Any]] = {
     "Pod": {"spec": POD_SPEC, "status": {
         "phase": TEXT, "reason": TEXT, "message": TEXT, "hostIP": TEXT, "podIP": TEXT, "qosClass": TEXT,
-        "nominatedNodeName": TEXT, "startTime": TEXT, "conditions": CONDITIONS,
+        "nominatedNodeName": TEXT, "startTime": TIME, "conditions": CONDITIONS,
         "containerStatuses": ListOf(CONTAINER_STATUS), "initContainerStatuses": ListOf(CONTAINER_STATUS),
         "ephemeralContainerStatuses": ListOf(CONTAINER_STATUS)}},
     "Deployment": {"spec": {
@@ -219,13 +222,13 @@ SHAPES: dict[str, dict[str, Any]] = {
                              "numberUnavailable": INT, "updatedNumberScheduled": INT,
                              "observedGeneration": INT, "conditions": CONDITIONS}},
     "Job": {"spec": JOB_SPEC, "status": {
-        "active": INT, "succeeded": INT, "failed": INT, "ready": INT, "startTime": TEXT,
-        "completionTime": TEXT, "conditions": CONDITIONS}},
+        "active": INT, "succeeded": INT, "failed": INT, "ready": INT, "startTime": TIME,
+        "completionTime": TIME, "conditions": CONDITIONS}},
     "CronJob": {"spec": {
         "schedule": TEXT, "timeZone": TEXT, "concurrencyPolicy": TEXT, "suspend": BOOL,
         "startingDeadlineSeconds": INT, "successfulJobsHistoryLimit": INT, "failedJobsHistoryLimit": INT,
         "jobTemplate": {"metadata": METADATA, "spec": JOB_SPEC}},
-        "status": {"active": ListOf(OBJECT_REF), "lastScheduleTime": TEXT, "lastSuccessfulTime": TEXT}},
+        "status": {"active": ListOf(OBJECT_REF), "lastScheduleTime": TIME, "lastSuccessfulTime": TIME}},
     "Service": {"spec": {
         "type": TEXT, "clusterIP": TEXT, "clusterIPs": TEXTS, "externalName": TEXT, "externalIPs": TEXTS,
         "loadBalancerClass": TEXT, "selector": TEXT_MAP, "publishNotReadyAddresses": BOOL,
@@ -238,11 +241,11 @@ SHAPES: dict[str, dict[str, Any]] = {
     "Event": {
         "involvedObject": OBJECT_REF, "regarding": OBJECT_REF, "related": OBJECT_REF,
         "reason": TEXT, "message": TEXT, "note": TEXT, "type": TEXT, "action": TEXT, "count": INT,
-        "deprecatedCount": INT, "firstTimestamp": TEXT, "lastTimestamp": TEXT, "eventTime": TEXT,
-        "deprecatedFirstTimestamp": TEXT, "deprecatedLastTimestamp": TEXT,
+        "deprecatedCount": INT, "firstTimestamp": TIME, "lastTimestamp": TIME, "eventTime": TIME,
+        "deprecatedFirstTimestamp": TIME, "deprecatedLastTimestamp": TIME,
         "reportingComponent": TEXT, "reportingController": TEXT,
         "source": {"component": TEXT, "host": TEXT}, "deprecatedSource": {"component": TEXT, "host": TEXT},
-        "series": {"count": INT, "lastObservedTime": TEXT}},
+        "series": {"count": INT, "lastObservedTime": TIME}},
     "ConfigMap": {"data": TEXT_MAP, "binaryData": TEXT_MAP},
     "Secret": {"type": TEXT},
     "PersistentVolumeClaim": {"spec": PVC_SPEC, "status": {
@@ -256,7 +259,7 @@ SHAPES: dict[str, dict[str, Any]] = {
         "status": {"phase": TEXT, "reason": TEXT, "message": TEXT}},
     "Node": {"spec": {
         "unschedulable": BOOL, "podCIDR": TEXT, "podCIDRs": TEXTS, "providerID": TEXT,
-        "taints": ListOf({"key": TEXT, "value": TEXT, "effect": TEXT, "timeAdded": TEXT})},
+        "taints": ListOf({"key": TEXT, "value": TEXT, "effect": TEXT, "timeAdded": TIME})},
         "status": {
             "capacity": QUANTITIES, "allocatable": QUANTITIES, "conditions": CONDITIONS,
             "addresses": ListOf({"type": TEXT, "address": TEXT}),
@@ -277,7 +280,7 @@ SHAPES: dict[str, dict[str, Any]] = {
     "HorizontalPodAutoscaler": {"spec": {
         "scaleTargetRef": {"apiVersion": TEXT, "kind": TEXT, "name": TEXT}, "minReplicas": INT,
         "maxReplicas": INT, "metrics": ListOf(HPA_METRIC), "targetCPUUtilizationPercentage": INT},
-        "status": {"currentReplicas": INT, "desiredReplicas": INT, "lastScaleTime": TEXT,
+        "status": {"currentReplicas": INT, "desiredReplicas": INT, "lastScaleTime": TIME,
                    "currentMetrics": ListOf(HPA_METRIC_STATUS), "currentCPUUtilizationPercentage": INT,
                    "conditions": CONDITIONS}},
     "PodDisruptionBudget": {"spec": {"minAvailable": INT_OR_TEXT, "maxUnavailable": INT_OR_TEXT,
@@ -298,7 +301,7 @@ SHAPES: dict[str, dict[str, Any]] = {
                        "automountServiceAccountToken": BOOL},
     "ValidatingWebhookConfiguration": {"webhooks": ListOf(WEBHOOK)},
     "MutatingWebhookConfiguration": {"webhooks": ListOf({**WEBHOOK, "reinvocationPolicy": TEXT})},
-    "PodMetrics": {"timestamp": TEXT, "window": TEXT,
+    "PodMetrics": {"timestamp": TIME, "window": TEXT,
                    "containers": ListOf({"name": TEXT, "usage": QUANTITIES})},
-    "NodeMetrics": {"timestamp": TEXT, "window": TEXT, "usage": QUANTITIES},
+    "NodeMetrics": {"timestamp": TIME, "window": TEXT, "usage": QUANTITIES},
 }
