@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import ssl
@@ -152,6 +153,36 @@ def test_list_shape_matches_the_real_server(raw: Raw) -> None:
     assert (one["kind"], one["apiVersion"], one["metadata"]["name"]) == ("Pod", "v1", CRASHING)
     status, deployments = raw.json("GET", "/apis/apps/v1/deployments")
     assert (deployments["kind"], deployments["apiVersion"]) == ("DeploymentList", "apps/v1")
+
+
+def test_large_answers_are_gzipped_for_clients_that_accept_it_as_the_real_server_does(fake_kube) -> None:
+    """kube-apiserver compresses an answer of 128 KiB or more when the client sends Accept-Encoding: gzip
+    (client-go does), streamed chunked; smaller answers and other clients get the bytes as they are."""
+    big = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i}", "namespace": "big"},
+            "data": {"k": "v" * 1000}} for i in range(200)]
+    api = fake_kube(big)
+    host, port = api.address.split(":")
+    conn = http.client.HTTPSConnection(host, int(port),
+                                       context=ssl.create_default_context(cafile=str(api.ca_file)))
+
+    def get(path: str, encoding: str | None) -> tuple[http.client.HTTPResponse, bytes]:
+        headers = {"Authorization": "Bearer admin-token"}
+        if encoding:
+            headers["Accept-Encoding"] = encoding
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        return response, response.read()
+
+    response, body = get("/api/v1/namespaces/big/configmaps", "gzip")
+    assert response.getheader("Content-Encoding") == "gzip" and response.getheader("Content-Length") is None
+    assert response.getheader("Transfer-Encoding") == "chunked"
+    inflated = gzip.decompress(body)
+    assert len(body) < len(inflated) // 10 and len(json.loads(inflated)["items"]) == 200
+    response, plain = get("/api/v1/namespaces/big/configmaps", None)
+    assert response.getheader("Content-Encoding") is None and plain == inflated
+    response, small = get("/api/v1/namespaces/big/configmaps?limit=5", "gzip")
+    assert response.getheader("Content-Encoding") is None and len(json.loads(small)["items"]) == 5
+    conn.close()
 
 
 def test_pagination_tokens_are_opaque_and_complete(raw: Raw) -> None:

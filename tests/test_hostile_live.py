@@ -8,7 +8,9 @@ same bound slower to reach). One failing request is a gap, named in the output, 
 
 from __future__ import annotations
 
+import functools
 import json
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -184,6 +186,36 @@ def test_a_list_that_ignores_limit_with_300k_pods_stays_bounded(fake_kube: FakeK
     assert limits == [["500"], ["50"], ["5"]]
 
 
+@functools.cache
+def _gzip_bomb() -> bytes:
+    """A PodList that inflates to 512 MiB (blanks after its first item) from about 500 KiB of gzip."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: a gzip stream, as Content-Encoding: gzip has it
+    head = b'{"kind":"PodList","apiVersion":"v1","metadata":{},"items":['
+    parts = [packer.compress(head + _POD % (1, 1, 1, 1))]
+    blanks = b" " * 2**20
+    parts += [packer.compress(blanks) for _ in range(512)]
+    parts.append(packer.compress(b"]}") + packer.flush())
+    return b"".join(parts)
+
+
+def test_a_gzip_bomb_is_read_up_to_the_byte_cap_of_what_it_inflates_to(fake_kube: FakeKubeFactory) -> None:
+    """API servers compress answers (Content-Encoding: gzip): the 16 MiB cap holds for the inflated
+    bytes, which are inflated a piece at a time, so 500 KiB that inflate to 512 MiB end as a gap."""
+    bomb = _gzip_bomb()
+    assert len(bomb) < 2**20
+    api = fake_kube([
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "big"}},
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": "big"}},
+    ])
+    api.inject("/api/v1/namespaces/big/pods", status=0, headers={"Content-Encoding": "gzip"}, times=3,
+               body=lambda: iter([bomb[i:i + 65536] for i in range(0, len(bomb), 65536)]))
+    result = run_limited(["diagnose", "-n", "big", "-o", "json", "--kubeconfig", api.kubeconfig,
+                          "--request-timeout", "5s"], seconds=SECONDS, rss_mb=RSS_MB)
+    bounded(result)
+    pods_gap = [g for g in gaps(result) if g["resource"] == "pods"]
+    assert len(pods_gap) == 1 and "ignores `limit`" in pods_gap[0]["reason"], pods_gap
+
+
 def test_a_server_that_ignores_limit_with_an_answer_that_fits_is_read_whole(
         fake_kube: FakeKubeFactory) -> None:
     objects = [{"apiVersion": "v1", "kind": "ConfigMap",
@@ -195,6 +227,19 @@ def test_a_server_that_ignores_limit_with_an_answer_that_fits_is_read_whole(
         items = client.list(apipath.collection(BY_KIND["ConfigMap"], "big"))
     assert len(items) == 1200
     assert api.request_count("/api/v1/namespaces/big/configmaps") == 1
+
+
+def test_a_gzipped_list_reads_as_the_same_objects(fake_kube: FakeKubeFactory) -> None:
+    objects = [{"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": f"cm-{i:04d}", "namespace": "big"}, "data": {"k": "v" * 200}}
+               for i in range(1200)]
+    api = fake_kube(objects)
+    with KubeClient(resolve_connection(str(api.kubeconfig))) as client:
+        items = client.list(apipath.collection(BY_KIND["ConfigMap"], "big"))
+    assert [i["metadata"]["name"] for i in items] == [o["metadata"]["name"] for o in objects]
+    assert all(i["data"] == {"k": "v" * 200} for i in items)
+    answers = [(r.query.get("limit"), r.gzipped) for r in api.requests]
+    assert answers == [(["500"], True), (["500"], True), (["500"], False)]  # the last page is under 128 KiB
 
 
 def test_a_page_over_the_byte_cap_is_asked_again_in_smaller_pages(fake_kube: FakeKubeFactory) -> None:

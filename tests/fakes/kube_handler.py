@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import gzip
 import json
 import select
 import socket
@@ -38,6 +40,7 @@ class RecordedRequest:
     dry_run: bool = False  # a mutating request with dryRun=All (query or DeleteOptions)
     mutating: bool = False  # it changed stored state (2xx, not a dry run, not an access review)
     raw_path: str = ""  # the path as sent on the wire, before percent-decoding
+    gzipped: bool = False  # answered with Content-Encoding: gzip
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -111,15 +114,21 @@ class Handler(BaseHTTPRequestHandler):
         body = call.parsed_body
         if body is None and call.raw_body:
             body = _decode_for_record(call.raw_body, call.content_type)
+        # As kube-apiserver: an answer of GZIP_THRESHOLD or more is compressed for a client that accepts it.
+        gzipped = (injected is None and self.command == "GET" and len(reply.body) >= GZIP_THRESHOLD
+                   and "gzip" in self.headers.get("Accept-Encoding", "") and "watch" not in call.extras)
         # Recorded before answering: a client that exits on the answer must find its request here.
         api._record(RecordedRequest(
             method=call.method, path=call.path, query=call.query,
             user=call.ident.user if call.ident else None, status=reply.status, accept=call.accept,
             content_type=call.content_type, body=body, dry_run=call.dry_run, mutating=reply.changed,
-            raw_path=call.raw_path,
+            raw_path=call.raw_path, gzipped=gzipped,
         ))
         if "watch" in call.extras and reply.status == 200:
             self._stream_watch(api, call)
+            return
+        if gzipped:
+            self._send_gzipped(reply)
             return
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
@@ -147,6 +156,21 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.wfile.write(reply.body)
 
+    def _send_gzipped(self, reply: Reply) -> None:
+        """The answer through gzip at level 1, streamed in chunks without a Content-Length, as the real
+        server's response writer does."""
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
+        data = _gzipped(reply.body)
+        for i in range(0, len(data), 32 * 1024):
+            self._send_chunk(data[i:i + 32 * 1024])
+        self.wfile.write(b"0\r\n\r\n")
+
     def _misbehave(self, api: FakeKubeAPI, call: Call, injected: Any) -> None:
         """Close without an answer, or stream a generated body (chunked) until it ends or the client goes."""
         api._record(RecordedRequest(method=call.method, path=call.path, query=call.query,
@@ -160,6 +184,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", JSON)
         self.send_header("Transfer-Encoding", "chunked")
+        for name, value in injected.headers.items():
+            self.send_header(name, value)
         self.end_headers()
         with contextlib.suppress(OSError):
             for piece in injected.body():
@@ -234,6 +260,16 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         except OSError:
             pass  # the client went away
+
+
+GZIP_THRESHOLD = 128 * 1024  # kube-apiserver's defaultGzipThresholdBytes
+
+
+@functools.lru_cache(maxsize=8)
+def _gzipped(body: bytes) -> bytes:
+    # Level 1, kube-apiserver's defaultGzipContentEncodingLevel. Each distinct body is compressed once:
+    # the fake's CPU time is not what benchmarks measure, and on a 2-CPU machine it would compete.
+    return gzip.compress(body, compresslevel=1, mtime=0)
 
 
 def _bookmark(kind: str, api_version: str, rv: int) -> bytes:
