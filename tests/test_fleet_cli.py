@@ -265,3 +265,30 @@ def test_what_was_read_before_the_deadline_stays_and_the_rest_is_a_gap(capsys: C
     assert doc["contexts"][0]["status"] == "ok" and doc["contexts"][0]["pods"] == 5
     assert any(g["resource"] == "events" for g in doc["items"][0]["gaps"]), doc["items"][0]["gaps"]
     assert elapsed < 5, elapsed  # the hung list was cut at the context's deadline
+
+
+@pytest.mark.parametrize("body", [
+    b'{"kind":"EventList","apiVersion":"v1","metadata":{},"items":[{"metadata": ',  # a last page, cut
+    b'{"kind":"EventList","metadata":{"continue":"next"},"items":[}',  # a page that asks for more
+])
+def test_a_list_that_is_not_json_is_a_gap_of_its_context(capsys: Capture, tmp_path: Path,
+                                                         body: bytes) -> None:
+    """Fleet runs read pages as bytes first and decode them later: a page that is not JSON is a gap
+    whether it is found out while paging (it names a next page) or only when decoded (a last page)."""
+    broken, fine = FakeKubeAPI.from_scenario(SHOP).start(), FakeKubeAPI.from_scenario(SHOP).start()
+    try:
+        broken.inject("/api/v1/events", status=0, body=lambda: iter([body]), times=10)
+        kubeconfig = write_fleet_kubeconfig(tmp_path / "kubeconfig", [Member("broken", broken),
+                                                                       Member("fine", fine)])
+        code, out, err = prism(capsys, "diagnose", "-A", "--kubeconfig", kubeconfig, "--all-contexts",
+                               "-o", "json")
+    finally:
+        broken.stop()
+        fine.stop()
+    assert code == 0, err
+    doc = json.loads(out)
+    items = {item["scope"]["context"]: item for item in doc["items"]}
+    events_gaps = [g for g in items["broken"]["gaps"] if g["resource"] == "events"]
+    assert [g["reason"] for g in events_gaps] == ["the server's answer was not valid JSON"]
+    assert not [g for g in items["fine"]["gaps"] if g["resource"] == "events"]
+    assert [row["pods"] for row in doc["contexts"]] == [5, 5]  # the rest of the context was read
