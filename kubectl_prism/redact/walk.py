@@ -123,25 +123,34 @@ class _ModelWalker(_Walker):
         return clean
 
     def value(self, value: Any, depth: int = 0) -> Any:
-        if type(value) is str:
+        # One lookup by type instead of a chain of isinstance tests: a fleet's output is ~30 values
+        # per finding, thousands of findings.
+        sort = _sort_of(type(value))
+        if sort is _TEXT:
             return self.text(value)
-        if isinstance(value, Enum | int | float | datetime | date) or value is None:
+        if sort is _AS_IS:
             return value  # prism's own vocabulary, or a number (a count under `password` is a count)
-        if depth >= MAX_NESTING and isinstance(value, dict | list | tuple):
-            return NESTING_CUT
-        if isinstance(value, dict):
+        if sort is _MAPPING:
+            if depth >= MAX_NESTING:
+                return NESTING_CUT
             if isinstance(value.get("metadata"), dict) and "kind" in value:
                 from kubectl_prism.redact.structural import strip_object
 
                 value, counts = strip_object(value)
                 self.counts.append(counts)
             return {self._key(key): self.keyed(str(key), item, depth + 1) for key, item in value.items()}
-        if is_dataclass(value) and not isinstance(value, type):
-            clone = copy.copy(value)
+        if sort is _DATACLASS:
+            clone, attrs = _fresh_copy(value)
             for name in _field_names(type(value)):
                 # frozen dataclasses too: the clone is fresh, nobody holds it yet
-                object.__setattr__(clone, name, self.keyed(name, getattr(value, name), depth + 1))
+                walked = self.keyed(name, getattr(value, name), depth + 1)
+                if attrs is not None:
+                    attrs[name] = walked
+                else:
+                    object.__setattr__(clone, name, walked)
             return clone
+        if sort is _SEQUENCE:
+            return NESTING_CUT if depth >= MAX_NESTING else self.sequence(list(value), depth)
         return super().value(value, depth)
 
     def _key(self, key: Any) -> Any:
@@ -149,16 +158,63 @@ class _ModelWalker(_Walker):
 
     def keyed(self, key: str, item: Any, depth: int = 0) -> Any:
         """`item` stored under `key`: a string under a key that names a secret goes whatever it is."""
-        kind = _secret_scalar(key, item) if isinstance(item, str) and not isinstance(item, Enum) else None
-        if kind is None:
-            return self.value(item, depth)
-        self.counts.append({kind: 1})
-        return placeholder(kind)
+        # Most keys name no secret (classify_key is cached): ask that first, the value's type after.
+        if classify_key(key) is not None and isinstance(item, str) and not isinstance(item, Enum):
+            kind = _secret_scalar(key, item)
+            if kind is not None:
+                self.counts.append({kind: 1})
+                return placeholder(kind)
+        return self.value(item, depth)
 
 
 @lru_cache(maxsize=256)
 def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
+
+
+# How _ModelWalker.value treats a value, by its type (_sort_of)
+_TEXT, _AS_IS, _MAPPING, _SEQUENCE, _DATACLASS, _OTHER = (
+    "text", "as is", "mapping", "sequence", "dataclass", "other")
+
+
+@lru_cache(maxsize=256)
+def _sort_of(cls: type) -> str:
+    """How `_ModelWalker.value` treats a value of type `cls` (a str subclass that is no Enum is "other":
+    the base walker turns it into text)."""
+    if cls is str:
+        return _TEXT
+    if issubclass(cls, Enum | int | float | datetime | date) or cls is type(None):
+        return _AS_IS
+    if issubclass(cls, dict):
+        return _MAPPING
+    if issubclass(cls, list | tuple):
+        return _SEQUENCE
+    if is_dataclass(cls):  # an instance's type; a dataclass *class* as a value has type `type`
+        return _DATACLASS
+    return _OTHER
+
+
+def _fresh_copy(value: Any) -> tuple[Any, dict[str, Any] | None]:
+    """A shallow copy of a dataclass instance, and its attribute dict to write fields into (None: set
+    them with object.__setattr__). What copy.copy does for a plain class, without its generic protocol."""
+    cls = type(value)
+    if not _plain(cls):
+        return copy.copy(value), None
+    clone = cls.__new__(cls)
+    attrs: dict[str, Any] = clone.__dict__
+    attrs.update(value.__dict__)
+    return clone, attrs
+
+
+@lru_cache(maxsize=256)
+def _plain(cls: type) -> bool:
+    """Instances keep their state in __dict__ and copy the default way (no __copy__, no reduce hooks,
+    no slots, nothing registered with copyreg)."""
+    import copyreg
+
+    return (getattr(cls, "__copy__", None) is None and cls.__reduce_ex__ is object.__reduce_ex__
+            and cls.__reduce__ is object.__reduce__ and not hasattr(cls, "__slots__")
+            and cls not in copyreg.dispatch_table and "__dict__" in dir(cls))
 
 
 def scrub_model(value: Any) -> tuple[Any, dict[str, int]]:
