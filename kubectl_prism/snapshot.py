@@ -69,7 +69,7 @@ class Snapshot:
     objects: dict[str, list[KubeObject]] = field(default_factory=lambda: defaultdict(list))
     logs: dict[LogKey, str] = field(default_factory=dict)
     gaps: list[Gap] = field(default_factory=list)
-    _index: dict[tuple[str, str | None, str], KubeObject] | None = field(default=None, repr=False)
+    _index: dict[str, dict[tuple[str | None, str], KubeObject]] | None = field(default=None, repr=False)
 
     # --- building -------------------------------------------------------------------------------
     def add(self, obj: KubeObject) -> None:
@@ -96,11 +96,15 @@ class Snapshot:
         return [o for o in items if namespace_of(o) == namespace]
 
     def get(self, kind: str, namespace: str | None, name: str) -> KubeObject | None:
+        # Indexed by kind, each kind when first asked for: lookups go to a few kinds (owners, referenced
+        # ConfigMaps and Secrets), never to the events, which are most of a cluster's objects.
         if self._index is None:
-            self._index = {
-                (k, namespace_of(o), name_of(o)): o for k, objs in self.objects.items() for o in objs
-            }
-        return self._index.get((kind, namespace, name))
+            self._index = {}
+        by_name = self._index.get(kind)
+        if by_name is None:
+            objs = self.objects.get(kind, ())
+            by_name = self._index[kind] = {(namespace_of(o), name_of(o)): o for o in objs}
+        return by_name.get((namespace, name))
 
     def log(self, namespace: str, pod: str, container: str, previous: bool = False) -> str | None:
         return self.logs.get(LogKey(namespace, pod, container, previous))

@@ -133,6 +133,16 @@ def test_shared_indexes_follow_the_snapshot() -> None:
     assert len(pod_index(snapshot).matching("shop", {"app": "api"})) == 2
 
 
+def test_snapshot_lookups_by_name_follow_added_objects_of_any_kind() -> None:
+    snapshot = snap(configmap("a"))
+    assert snapshot.get("ConfigMap", "shop", "a") is not None and snapshot.get("Pod", "shop", "api-9") is None
+    snapshot.add(pod("api-9"))
+    snapshot.add(configmap("b"))
+    assert snapshot.get("Pod", "shop", "api-9") is not None
+    assert snapshot.get("ConfigMap", "shop", "b") is not None
+    assert snapshot.get("ConfigMap", "ops", "a") is None and snapshot.get("Secret", "shop", "a") is None
+
+
 def test_pods_by_owner_maps_each_pod_to_its_top_owner() -> None:
     dep = deployment("web", containers=[container("web")])
     rs = replicaset(dep)
