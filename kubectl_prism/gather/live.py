@@ -38,7 +38,7 @@ from kubectl_prism.gather.http import (
     RequestFailed,
 )
 from kubectl_prism.gather.kubeconfig import ClusterConnection
-from kubectl_prism.gather.page_check import drop_common_nulls, page_fits
+from kubectl_prism.gather.page_check import common_null_dropper, page_fits
 from kubectl_prism.gather.turns import Turns
 from kubectl_prism.gather.wellformed import admit, problem_of
 from kubectl_prism.kinds import BY_KIND, KindInfo, Target
@@ -294,8 +294,8 @@ class _Gatherer:
             path = apipath.collection(info, ns, label_selector=label_selector, field_selector=field_selector)
             try:
                 if self.client.before_decode is None:  # decoded page by page, as it arrives
-                    self._add_list(info, self.client.list(path, transform=functools.partial(self._fix, info),
-                                                          admit=functools.partial(self._admit_page, info)))
+                    admit_page = functools.partial(self._admit_page, info)
+                    self._add_list(info, self.client.list(path, admit=admit_page))
                     return
                 pages = self.client.pages(path)
             except ApiError as err:
@@ -314,13 +314,23 @@ class _Gatherer:
             self.snap.add_all(items)
 
     def _admit_page(self, info: KindInfo, data: bytes, items: list[KubeObject]) -> list[KubeObject]:
-        """The objects of one page of a list that enter the snapshot (`data`: the page's bytes): all
-        of them when the page fits the kind's shape (page_check, at C speed), else each one checked,
-        a malformed one becoming a gap."""
-        if page_fits(info.kind, data):
-            return drop_common_nulls(info.kind, items)
-        with self._lock:
-            return admit(self.snap, items)
+        """The objects of one page of a list that enter the snapshot (`data`: the page's bytes), fixed
+        (`_fix`): all of them when the page fits the kind's shape (page_check, at C speed), else each
+        one checked, a malformed one becoming a gap. Each object is fixed and rid of its nulls in one
+        pass, while it is still in the CPU's cache from decoding."""
+        if not page_fits(info.kind, data):
+            fixed = [self._fix(info, item) for item in items]
+            with self._lock:
+                return admit(self.snap, fixed)
+        drop = common_null_dropper(info.kind)
+        if drop is None:
+            return [self._fix(info, item) for item in items]
+        out = []
+        for item in items:
+            item = self._fix(info, item)
+            drop(item)
+            out.append(item)
+        return out
 
     def _decode_lists(self) -> None:
         """In a fleet run, the lists read in this round trip, decoded now that all have come: the turn
@@ -332,8 +342,7 @@ class _Gatherer:
         self.client.wait_to_decode(sum(len(page) for *_, pages in undecoded for page in pages))
         for info, ns, path, pages in undecoded:
             try:
-                items = self.client.decode_pages(path, pages, transform=functools.partial(self._fix, info),
-                                                 admit=functools.partial(self._admit_page, info))
+                items = self.client.decode_pages(path, pages, admit=functools.partial(self._admit_page, info))
             except ApiError as err:
                 self._gap(info, ns if info.namespaced else None, _reason(err))
                 continue

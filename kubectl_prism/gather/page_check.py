@@ -9,8 +9,8 @@ It answers "no problem in this page" or "don't know", never "malformed": a page 
 whatever reason, is decoded and checked object by object as before, and that check finds and names the
 object and field. So the decoder may be stricter than `problem_of`, never more lenient:
 - a listed field that is null does not fit, except a TIME (`Scalar.null_is_common`): Go writes a zero
-  metav1.Time as null, and `lastProbeTime: null` is in every pod condition. `drop_common_nulls` then
-  removes those nulls from the decoded items, as `problem_of` would have;
+  metav1.Time as null, and `lastProbeTime: null` is in every pod condition. `common_null_dropper`
+  then removes those nulls from the decoded items, as `problem_of` would have;
 - numbers too large for msgspec, nesting too deep for it, and the like do not fit either.
 `tests/test_page_check.py` holds both checks to the same answers over generated objects.
 """
@@ -32,7 +32,7 @@ FITS_FROM_BYTES = 32 * 1024
 
 def page_fits(kind: str, data: bytes) -> bool:
     """True when every item of the list answer `data` would pass `wellformed.problem_of` as a `kind`
-    once `drop_common_nulls` has run on it; False when it may not, or the page is too small to be worth
+    once `common_null_dropper` has run on it; False when it may not, or the page is too small to be worth
     it (then check it object by object)."""
     import msgspec
 
@@ -46,14 +46,10 @@ def page_fits(kind: str, data: bytes) -> bool:
     return True
 
 
-def drop_common_nulls(kind: str, items: list[KubeObject]) -> list[KubeObject]:
-    """`items` of a page that fits, with the nulls `problem_of` removes (those of TIME fields) removed:
-    null is absent, for every reader alike."""
-    drop = _null_dropper(kind)
-    if drop is not None:
-        for item in items:
-            drop(item)
-    return items
+def common_null_dropper(kind: str) -> Callable[[KubeObject], None] | None:
+    """What removes, in place, the nulls `problem_of` would remove from an item of a page that fits
+    (those of TIME fields: null is absent, for every reader alike); None when `kind` has no TIME."""
+    return _null_dropper(kind)
 
 
 def _shape_of(kind: str) -> dict[str, Any]:
