@@ -50,6 +50,7 @@ from kubectl_prism.gather.answers import (
     status_message,
 )
 from kubectl_prism.gather.kubeconfig import ClusterConnection
+from kubectl_prism.gather.lean_lists import lean_items
 
 LIST_LIMIT = 500  # kubectl's default --chunk-size
 SMALLER_PAGES = (50, 5)  # asked for when a page is over ANSWER_BYTES
@@ -165,7 +166,11 @@ class KubeClient:
         items: list[dict[str, Any]] = []
         for index in range(len(pages)):
             data, pages[index] = pages[index], b""
-            got = _page_items(parse_object_quickly(data, path), path, transform)
+            got = lean_items(data)  # without managedFields' field sets, when the page allows it
+            if got is None:
+                got = _page_items(parse_object_quickly(data, path), path, transform)
+            elif transform:
+                got = list(map(transform, got))
             items.extend(admit(data, got) if admit else got)
             del data
         return items

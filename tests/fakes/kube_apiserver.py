@@ -2,7 +2,8 @@
 
 HTTPS on 127.0.0.1 with a per-run CA, bearer tokens with RBAC-like rules, discovery, lists with
 selectors and pagination, named GET/DELETE/PATCH, pod logs, SSAR/SSRR (JSON and protobuf), Table output,
-and a record of every request. Real `kubectl` and the `kubernetes` client work against it.
+answers of 128 KiB or more gzipped for clients that accept it (as kube-apiserver does), and a record of
+every request. Real `kubectl` and the `kubernetes` client work against it.
 
     with FakeKubeAPI.from_scenario("tests/fakes/scenarios/shop.yaml") as api:
         kubeconfig = api.write_kubeconfig(tmp_path / "kubeconfig")
