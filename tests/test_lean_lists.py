@@ -80,8 +80,14 @@ def test_pages_the_ordinary_decoding_reads_differently_are_refused(items: list[A
     assert lean_items(_page(items)) is None
 
 
-@pytest.mark.parametrize("data", [b"{", b"[]", b'{"items": {}}', b'{"items": [{"metadata": ' + b"[" * 100_000,
-                                  b'{"items": "many"}'])
+@pytest.mark.parametrize("data", [
+    b"{", b"[]", b'{"items": {}}', b'{"items": [{"metadata": ' + b"[" * 100_000, b'{"items": "many"}',
+    # bytes that are not UTF-8 where the lean decoding skips (the ordinary one refuses the page) ...
+    b'{"items": [{"metadata": {"managedFields": [{"fieldsV1": {"f:\xff": {}}}]}}]}',
+    b'{"items": [], "\xed\xa0\x80": 1}',
+    # ... and UTF-8 that is not ASCII: read the ordinary way too
+    '{"items": [{"metadata": {"name": "caf\u00e9"}}]}'.encode(),
+])
 def test_answers_that_are_no_list_are_refused(data: bytes) -> None:
     assert lean_items(data + b" " * LEAN_FROM_BYTES) is None
 

@@ -7,8 +7,9 @@ know. So this decoder is typed only where the Kubernetes API is closed: the enve
 object (apiVersion, kind, metadata, spec, status) and ObjectMeta's fields, with everything under them
 decoded as any JSON, and of each managedFields entry only what `slim` keeps. A page holding anything
 else (a field outside the envelope or ObjectMeta, a kind with fields of its own such as ConfigMap or
-Event) is refused whole (`forbid_unknown_fields`) and decoded the ordinary way. So, once `slim` has
-run, the objects equal those of the ordinary decoding; `tests/test_lean_lists.py` holds them to it.
+Event) is refused whole (`forbid_unknown_fields`) and decoded the ordinary way, and so is a page that
+is not all ASCII (what is skipped is not checked for UTF-8). So, once `slim` has run, the objects equal
+those of the ordinary decoding, which accepts the same pages; `tests/test_lean_lists.py` holds them to it.
 
 Like `answers.parse_object_quickly`, it serves fleet runs only, which hold one cluster's objects at a
 time: msgspec's objects share no key strings, and a single run keeps `json.loads`' smaller ones.
@@ -34,7 +35,9 @@ def lean_items(data: bytes) -> list[dict[str, Any]] | None:
     the page is not a list of standard objects (then decode it the ordinary way)."""
     import msgspec
 
-    if len(data) < LEAN_FROM_BYTES:
+    if len(data) < LEAN_FROM_BYTES or not data.isascii():
+        # msgspec does not check that the strings it skips are UTF-8, and the ordinary decoding
+        # refuses a page where one is not: pages with other bytes than ASCII go the ordinary way.
         return None
     try:
         page = _decoder().decode(data)
