@@ -24,6 +24,10 @@ class ArgumentError(ValueError):
     """The model's arguments do not fit the tool's schema; the message is written for the model."""
 
 
+class ToolError(Exception):
+    """A problem with the model's call, reported back to it (status "error"); phrased for the model."""
+
+
 def check_arguments(
     tool: str,
     schema: Mapping[str, Any],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from kubectl_prism.ai.tool_args import ToolError
 from kubectl_prism.ai.tool_rows import MAX_LOG_LINE, clip_line, event_row, status_line, warnings_first
 from kubectl_prism.ai.tool_specs import DEFAULT_TAIL, KIND_NAMES
 from kubectl_prism.kinds import BY_KIND
@@ -120,7 +121,6 @@ def list_resources(t: AskTools, args: dict[str, Any]) -> Result:
     try:
         selector = parse_selector(text)
     except SelectorError as err:
-        from kubectl_prism.ai.tools import ToolError
 
         raise ToolError(f"list_resources: label_selector {err}") from None
     objs = t.objects(info, ns, text)
@@ -194,7 +194,6 @@ def _involved(ev: KubeObject) -> tuple[str, str]:
 
 # --- logs ---------------------------------------------------------------------------------------------
 def get_logs(t: AskTools, args: dict[str, Any]) -> Result:
-    from kubectl_prism.ai.tools import ToolError
 
     pod_name = t.object_name("pod", "Pod", args["pod"])
     ns = t.namespace(args)

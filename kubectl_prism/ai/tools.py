@@ -17,10 +17,11 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from kubectl_prism.ai import tool_handlers as h
 from kubectl_prism.ai import tool_specs as specs
 from kubectl_prism.ai.loop import ToolOutput
 from kubectl_prism.ai.providers.base import ToolCall
-from kubectl_prism.ai.tool_args import ArgumentError, check_arguments
+from kubectl_prism.ai.tool_args import ArgumentError, ToolError, check_arguments
 from kubectl_prism.ai.tool_rows import event_row, fit_rows, status_line
 from kubectl_prism.errors import PrismError, UsageError
 from kubectl_prism.gather.on_demand import OnDemand, OnDemandForbidden
@@ -37,10 +38,6 @@ MAX_ROWS = 200
 MAX_EVENTS = 40
 
 Body = Redacted | dict[str, Any] | str
-
-
-class ToolError(Exception):
-    """A problem with the model's call, reported back to it (status "error"); phrased for the model."""
 
 
 class AskTools:
@@ -65,8 +62,6 @@ class AskTools:
         self._gather = gather
         self._scope: Snapshot | None = None
         self._targets: dict[tuple[str | None, str], Snapshot] = {}
-        from kubectl_prism.ai import tool_handlers as h
-
         self._handlers: dict[str, Callable[[AskTools, dict[str, Any]], tuple[str, Body]]] = {
             "diagnose": h.diagnose,
             "explain": h.explain,
