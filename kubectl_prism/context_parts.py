@@ -14,6 +14,7 @@ from typing import Any
 
 from kubectl_prism.findings import Finding, ObjectRef
 from kubectl_prism.snapshot import KubeObject, LogKey, Snapshot, meta, name_of, namespace_of
+from kubectl_prism.textcut import head
 from kubectl_prism.timeutil import event_time
 from kubectl_prism.trim import trim_object
 
@@ -36,7 +37,8 @@ def ref_line(ref: ObjectRef) -> str:
 
 
 def clip(text: str, limit: int = MAX_EVIDENCE_CHARS) -> str:
-    return text if len(text) <= limit else text[:limit] + " …"
+    # Before redaction: cut between words, so a secret is sent redacted whole or not at all.
+    return text if len(text) <= limit else head(text, limit) + " …"
 
 
 def caused_by(f: Finding) -> str:

@@ -21,6 +21,7 @@ from kubectl_prism.findings import Finding
 from kubectl_prism.kinds import BY_KIND
 from kubectl_prism.object_graph import selector_matches
 from kubectl_prism.snapshot import KubeObject, Snapshot, meta, name_of, namespace_of
+from kubectl_prism.textcut import head
 
 MAX_SERVICES = 3
 MAX_PODS = 5
@@ -85,7 +86,7 @@ def named_services(lines: Iterable[str], services: Iterable[KubeObject],
         hits = [ln.strip() for ln in text
                 if any(n in ln for n in needles) and any(p.search(ln) for p in patterns)]
         if hits:
-            found.append((service, min(hits, key=len)[:240]))  # the most to-the-point line
+            found.append((service, head(min(hits, key=len), 240)))  # the most to-the-point line
     return found[:MAX_SERVICES]
 
 

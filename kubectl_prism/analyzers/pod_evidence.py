@@ -15,6 +15,7 @@ from typing import Any
 from kubectl_prism.object_graph import forget_memo as forget_memo  # where _index.py takes it from
 from kubectl_prism.object_graph import memo
 from kubectl_prism.snapshot import KubeObject, Snapshot, namespace_of
+from kubectl_prism.textcut import ends, head
 from kubectl_prism.timeutil import parse_time
 
 # --- bounded text ------------------------------------------------------------------------------------
@@ -26,11 +27,9 @@ MAX_TEXT = 4096
 
 
 def clip(text: str, limit: int = MAX_TEXT) -> str:
-    """`text` cut to `limit` characters keeping both ends (errors often say the decisive part last)."""
-    if len(text) <= limit:
-        return text
-    half = limit // 2
-    return f"{text[:half]} … {text[-half:]}"
+    """`text` cut to about `limit` characters keeping both ends (errors often say the decisive part
+    last), never inside a word: a secret in it is redacted on the way out, and half of one would not be."""
+    return ends(text, limit)
 
 
 # --- time --------------------------------------------------------------------------------------------
@@ -295,7 +294,7 @@ def last_log_line(text: str | None) -> str | None:
 
 def trim(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return text if len(text) <= limit else head(text, limit - 1).rstrip() + "…"
 
 
 # --- scheduler messages ------------------------------------------------------------------------------
