@@ -187,3 +187,39 @@ def test_the_benchmark_clusters_pages_fit() -> None:
         assert page_fits(kind, data), kind
         good, problems = _checked_one_by_one(kind, data)
         assert _fast(kind, data) == good and not problems
+
+
+def _wrong(value_shape: Any) -> Any:
+    """A value no field of `value_shape` accepts."""
+    if isinstance(value_shape, Scalar):
+        return [1] if str in value_shape.types or int in value_shape.types else "text"
+    return "text"  # where a mapping or a list belongs
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kinds_decoder_checks_that_kinds_own_fields(kind: str) -> None:
+    """Every kind's decoder built in one process (as a fleet run builds them): each checks the fields of
+    its own shape, whatever was built before it."""
+    for other in KINDS:
+        page_fits(other, _data([]))
+    shape = _shape(kind)
+    for field_name, field_shape in shape.items():
+        if field_name == "kind":
+            continue  # the gatherer sets it on every list item
+        item = {field_name: _wrong(field_shape)}
+        assert problem_of({**item, "kind": kind}) is not None
+        assert not page_fits(kind, _data([item])), (kind, field_name)
+
+
+def test_every_kinds_decoder_is_built_from_that_kinds_own_shape() -> None:
+    """Built afresh, one kind after another, as a fleet run builds them: each kind's decoder types the
+    fields of its own shape (shapes made for the moment once handed their identity to the next kind)."""
+    import msgspec
+
+    from kubectl_prism.gather import page_check
+
+    page_check._page_decoder.cache_clear()
+    for kind in KINDS:
+        page_type = msgspec.inspect.type_info(page_check._page_decoder(kind).type)
+        items = page_type.fields[0].type.types[0]  # list[Item] | None
+        assert {f.encode_name for f in items.item_type.fields} == set(_shape(kind)), kind

@@ -52,7 +52,9 @@ def common_null_dropper(kind: str) -> Callable[[KubeObject], None] | None:
     return _null_dropper(kind)
 
 
+@functools.cache
 def _shape_of(kind: str) -> dict[str, Any]:
+    # One dict per kind, kept: the decoders' types are found again by the identity of their shapes.
     return {**COMMON, **SHAPES[kind]} if kind in SHAPES else COMMON
 
 
@@ -74,7 +76,9 @@ class _Types:
     """msgspec types for shapes; each object shape becomes one Struct type (shared sub-shapes too)."""
 
     def __init__(self) -> None:
-        self._structs: dict[int, Any] = {}
+        # By the shape's identity, the shape kept with its type: an id is unique only while its object
+        # lives, and a shape built for the moment could hand its id down to another kind's.
+        self._structs: dict[int, tuple[dict[str, Any], Any]] = {}
 
     def of(self, shape: Any) -> Any:
         if isinstance(shape, Scalar):
@@ -92,14 +96,14 @@ class _Types:
         import msgspec
 
         known = self._structs.get(id(shape))
-        if known is not None:
-            return known
+        if known is not None and known[0] is shape:
+            return known[1]
         # Field names are the JSON keys renamed (`from`, `exec` are Python keywords); a field left out
         # of the answer keeps its default, and unlisted keys are skipped without being decoded.
         fields = [(f"f{i}", self.of(sub), None) for i, sub in enumerate(shape.values())]
         rename = {f"f{i}": key for i, key in enumerate(shape)}
         struct = msgspec.defstruct(f"Shape{len(self._structs)}", fields, rename=rename, gc=False)
-        self._structs[id(shape)] = struct
+        self._structs[id(shape)] = (shape, struct)
         return struct
 
 
