@@ -46,12 +46,6 @@ def page_fits(kind: str, data: bytes) -> bool:
     return True
 
 
-def common_null_dropper(kind: str) -> Callable[[KubeObject], None] | None:
-    """What removes, in place, the nulls `problem_of` would remove from an item of a page that fits
-    (those of TIME fields: null is absent, for every reader alike); None when `kind` has no TIME."""
-    return _null_dropper(kind)
-
-
 @functools.cache
 def _shape_of(kind: str) -> dict[str, Any]:
     # One dict per kind, kept: the decoders' types are found again by the identity of their shapes.
@@ -116,7 +110,9 @@ _Drop = Callable[[Any], None]
 
 
 @functools.cache
-def _null_dropper(kind: str) -> _Drop | None:
+def common_null_dropper(kind: str) -> Callable[[KubeObject], None] | None:
+    """What removes, in place, the nulls `problem_of` would remove from an item of a page that fits
+    (those of TIME fields: null is absent, for every reader alike); None when `kind` has no TIME."""
     return _dropper(_shape_of(kind))
 
 
